@@ -1,0 +1,15 @@
+/* lifeboat recover: the group's verb table. Each verb is one file here. */
+#include "cli/groups.h"
+#include "recover/verbs.h"
+
+static const struct lb_cmd recover_verbs[] = {
+	{0},
+};
+
+int cmd_recover(int argc, char **argv, struct lb_globals *g)
+{
+	return lb_dispatch("recover", recover_verbs,
+			   "Get a container's files back from a device-mapper thin pool without the\n"
+			   "Docker daemon, read-only by default.",
+			   argc, argv, g);
+}

@@ -1,0 +1,6 @@
+#ifndef LIFEBOAT_RECOVER_VERBS_H
+#define LIFEBOAT_RECOVER_VERBS_H
+
+#include "cli/cli.h"
+
+#endif

@@ -1,0 +1,77 @@
+# git t/-style test helpers, sourced by every integration test script.
+#   test_expect_success 'what is true' 'commands'
+#   test_done
+# Each test body runs in a subshell with `set -e`-like chaining left to the
+# author (&&); a failing body prints its title and the output it produced.
+# LB_TEST_RESULTS, if set, names a file that receives "pass N fail N skip N".
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LIFEBOAT=${LIFEBOAT:-$TOP/lifeboat}
+test_count=0
+test_pass=0
+test_fail=0
+test_skip=0
+test_name=$(basename "$0" .sh)
+TMP_TEST=$(mktemp -d "${TMPDIR:-/tmp}/lb-$test_name.XXXXXX")
+trap 'rm -rf "$TMP_TEST"' EXIT
+
+say() { printf '%s\n' "$*"; }
+
+test_expect_success() {
+	local title=$1 body=$2 out rc
+	test_count=$((test_count + 1))
+	out=$TMP_TEST/out.$test_count
+	(cd "$TMP_TEST" && eval "$body") >"$out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		test_pass=$((test_pass + 1))
+		say "ok $test_count - $title"
+		[ -n "${LB_TEST_VERBOSE:-}" ] && sed 's/^/    | /' "$out"
+	else
+		test_fail=$((test_fail + 1))
+		say "not ok $test_count - $title (exit $rc)"
+		sed 's/^/    | /' "$out" | tail -n 40
+	fi
+	return 0
+}
+
+# A prerequisite the whole script needs; missing means the script fails
+# (never a silent pass): the harness says what is missing.
+test_require() {
+	local what=$1 check=$2
+	if ! eval "$check" >/dev/null 2>&1; then
+		test_count=$((test_count + 1))
+		test_fail=$((test_fail + 1))
+		say "not ok $test_count - prerequisite missing: $what"
+		test_done
+	fi
+}
+
+# Assertions that say what differed.
+expect_eq() { # expected actual what
+	[ "$1" = "$2" ] && return 0
+	say "expected $3 to be '$1', got '$2'"
+	return 1
+}
+expect_exit() { # code command...
+	local want=$1 got
+	shift
+	"$@"
+	got=$?
+	[ "$got" = "$want" ] && return 0
+	say "expected exit $want from '$*', got $got"
+	return 1
+}
+expect_file_same() { # a b
+	cmp -s "$1" "$2" && return 0
+	say "files differ: $1 $2"
+	diff -u "$1" "$2" | head -n 40
+	return 1
+}
+
+test_done() {
+	say "# $test_name: $test_pass passed, $test_fail failed"
+	[ -n "${LB_TEST_RESULTS:-}" ] && echo "pass $test_pass fail $test_fail skip $test_skip" >>"$LB_TEST_RESULTS"
+	[ $test_fail -eq 0 ] && [ $test_count -gt 0 ] && exit 0
+	exit 1
+}
