@@ -30,7 +30,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_CORE_OBJ := $(CORE_SRC:%.c=$(B)/asan/%.o)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 
-.PHONY: all check unit unit-asan test-host test-vm deps demo install clean fuzz bench
+.PHONY: all check unit unit-asan test-host test-vm deps demo install clean fuzz bench tools
 
 all: lifeboat
 
@@ -52,6 +52,15 @@ $(B)/unit/%: tests/unit/%.c $(CORE_OBJ)
 $(B)/unit-asan/%: tests/unit/%.c $(ASAN_CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(SANFLAGS) $(WARN) -o $@ $< $(ASAN_CORE_OBJ) $(LIBS) -lcmocka
+
+# Test tools: tests/tools/NAME.c links only what it needs (lib/thinmeta, lib/util).
+TOOLS_BIN := $(B)/tools/thinmeta-dump
+TOOLS_OBJ := $(filter $(B)/obj/lib/thinmeta/% $(B)/obj/lib/util/%,$(CORE_OBJ))
+$(B)/tools/%: tests/tools/%.c $(TOOLS_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(TOOLS_OBJ)
+
+tools: $(TOOLS_BIN)
 
 unit: $(UNIT_BIN)
 	@tests/run-unit $(UNIT_BIN)

@@ -1,0 +1,99 @@
+/* The two-level mapping tree: dev id -> subtree root, then virtual block ->
+ * data block << 24 | time. Snapshots share subtrees; a walk reads one
+ * device's subtree in key order and hands out coalesced ranges. */
+#include <stdio.h>
+
+#include "thinmeta/internal.h"
+
+#define TIME_BITS 24u
+#define TIME_MASK ((1u << TIME_BITS) - 1)
+
+struct mapping_walk {
+	const struct lb_thin_walk *walk;
+	const char *name;
+	const char *what;
+	uint64_t data_nr_blocks;
+	struct lb_thin_range pending; /* len_blocks 0: none */
+};
+
+static int flush(struct mapping_walk *w, struct lb_err *err)
+{
+	if (w->pending.len_blocks == 0)
+		return 0;
+	int rc = w->walk->on_range(w->walk->ctx, &w->pending, err);
+	w->pending.len_blocks = 0;
+	return rc;
+}
+
+static int on_mapping_leaf(void *ctx, const struct lb_btree_node *leaf, uint64_t block_nr,
+			   struct lb_err *err)
+{
+	struct mapping_walk *w = ctx;
+	const enum lb_thin_coalesce mode = w->walk->coalesce;
+	struct lb_thin_range *p = &w->pending;
+	int rc;
+
+	for (uint32_t i = 0; i < leaf->nr_entries; i++) {
+		uint64_t vblock = lb_btree_key(leaf, i);
+		uint64_t v = lb_le64(lb_btree_value(leaf, i));
+		uint64_t dblock = v >> TIME_BITS;
+		uint32_t time = (uint32_t)(v & TIME_MASK);
+
+		if (dblock >= w->data_nr_blocks)
+			return lb_block_fail(err, w->name, block_nr, w->what,
+					     "virtual block %llu maps to data block %llu, beyond "
+					     "the data device (%llu blocks)",
+					     (unsigned long long)vblock, (unsigned long long)dblock,
+					     (unsigned long long)w->data_nr_blocks);
+		if (p->len_blocks && mode != LB_THIN_PER_BLOCK && vblock == p->vblock + p->len_blocks &&
+		    dblock == p->dblock + p->len_blocks &&
+		    (mode == LB_THIN_RANGES || time == p->time)) {
+			p->len_blocks++;
+			continue;
+		}
+		if ((rc = flush(w, err)))
+			return rc;
+		*p = (struct lb_thin_range){vblock, dblock, 1, time};
+	}
+	return 0;
+}
+
+int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
+			      const struct lb_thin_walk *walk, struct lb_err *err)
+{
+	char what[64];
+	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
+	bool found;
+	struct lb_btree_bufs *bufs = lb_thinmeta_take_bufs(m);
+	if (!bufs)
+		return lb_fail(err, LB_EFAIL, "%s: device %llu: walk mappings: out of memory",
+			       m->reader.path, (unsigned long long)dev_id);
+
+	struct lb_btree_desc top = {
+		.name = m->reader.path,
+		.what = "top-level mapping tree",
+		.leaf_value_size = LB_THIN_MAPPING_VALUE_BYTES,
+	};
+	int rc = lb_btree_lookup(&m->reader, &top, m->sb.data_mapping_root, dev_id, bufs->block[0],
+				 value, &found, err);
+	if (!rc && !found)
+		rc = lb_fail(err, LB_ENOTFOUND, "%s: device %llu: not in the mapping tree",
+			     m->reader.path, (unsigned long long)dev_id);
+	if (!rc) {
+		snprintf(what, sizeof(what), "device %llu mapping tree", (unsigned long long)dev_id);
+		struct lb_btree_desc sub = top;
+		sub.what = what;
+		struct mapping_walk w = {
+			.walk = walk,
+			.name = m->reader.path,
+			.what = what,
+			.data_nr_blocks = m->sb.data_sm.nr_blocks,
+		};
+		rc = lb_btree_walk(&m->reader, &sub, lb_le64(value), bufs, on_mapping_leaf,
+				   walk->on_node, &w, err);
+		if (!rc)
+			rc = flush(&w, err);
+	}
+	lb_thinmeta_give_bufs(m, bufs);
+	return rc;
+}
