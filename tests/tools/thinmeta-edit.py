@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Damages or rewires thin-pool metadata blocks in place, for tests.
+
+    thinmeta-edit.py flip FILE BLOCK OFFSET
+        invert the byte at OFFSET of metadata block BLOCK (checksum left stale)
+    thinmeta-edit.py set-child FILE BLOCK INDEX VALUE
+        set value INDEX of the btree node at BLOCK to the le64 VALUE and
+        re-checksum the node, so only the btree checks can catch it
+    thinmeta-edit.py share-subtree FILE BLOCK FROM_DEV TO_DEV
+        in the top-level mapping leaf at BLOCK, point TO_DEV at FROM_DEV's
+        mapping subtree (as a snapshot does) and re-checksum the node
+"""
+import struct
+import sys
+
+BLOCK_BYTES = 4096
+BTREE_CSUM_XOR = 121107
+HEADER = struct.Struct('<IIQIIII')  # csum flags blocknr nr_entries max_entries value_size padding
+
+
+def crc32c(data, crc=0xffffffff):
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc
+
+
+def read_block(f, nr):
+    f.seek(nr * BLOCK_BYTES)
+    return bytearray(f.read(BLOCK_BYTES))
+
+
+def write_node(f, nr, block):
+    struct.pack_into('<I', block, 0, crc32c(block[4:]) ^ BTREE_CSUM_XOR)
+    f.seek(nr * BLOCK_BYTES)
+    f.write(block)
+
+
+def value_offset(block, index):
+    _, _, _, nr_entries, max_entries, value_size, _ = HEADER.unpack_from(block)
+    if index >= nr_entries:
+        sys.exit('entry %d: node has only %d entries' % (index, nr_entries))
+    return HEADER.size + max_entries * 8 + index * value_size
+
+
+def key_index(block, key):
+    nr_entries = HEADER.unpack_from(block)[3]
+    keys = struct.unpack_from('<%dQ' % nr_entries, block, HEADER.size)
+    if key not in keys:
+        sys.exit('key %d not in the node' % key)
+    return keys.index(key)
+
+
+def main(argv):
+    cmd, path = argv[1], argv[2]
+    nums = [int(a) for a in argv[3:]]
+    with open(path, 'r+b') as f:
+        if cmd == 'flip':
+            nr, off = nums
+            f.seek(nr * BLOCK_BYTES + off)
+            byte = f.read(1)[0]
+            f.seek(nr * BLOCK_BYTES + off)
+            f.write(bytes([byte ^ 0xff]))
+        elif cmd == 'set-child':
+            nr, index, value = nums
+            block = read_block(f, nr)
+            struct.pack_into('<Q', block, value_offset(block, index), value)
+            write_node(f, nr, block)
+        elif cmd == 'share-subtree':
+            nr, from_dev, to_dev = nums
+            block = read_block(f, nr)
+            if HEADER.unpack_from(block)[1] != 2:
+                sys.exit('block %d is not a leaf' % nr)
+            src = value_offset(block, key_index(block, from_dev))
+            dst = value_offset(block, key_index(block, to_dev))
+            block[dst:dst + 8] = block[src:src + 8]
+            write_node(f, nr, block)
+        else:
+            sys.exit(__doc__)
+
+
+if __name__ == '__main__':
+    main(sys.argv)
