@@ -58,6 +58,13 @@ static int on_mapping_leaf(void *ctx, const struct lb_btree_node *leaf, uint64_t
 	return 0;
 }
 
+static int forward_node(void *ctx, uint64_t block_nr, unsigned depth, bool leaf,
+			struct lb_err *err)
+{
+	const struct mapping_walk *w = ctx;
+	return w->walk->on_node(w->walk->ctx, block_nr, depth, leaf, err);
+}
+
 int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 			      const struct lb_thin_walk *walk, struct lb_err *err)
 {
@@ -90,7 +97,7 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 			.data_nr_blocks = m->sb.data_sm.nr_blocks,
 		};
 		rc = lb_btree_walk(&m->reader, &sub, lb_le64(value), bufs, on_mapping_leaf,
-				   walk->on_node, &w, err);
+				   walk->on_node ? forward_node : NULL, &w, err);
 		if (!rc)
 			rc = flush(&w, err);
 	}
