@@ -216,6 +216,10 @@ static int daemon_fields(const struct lb_dj_ctx *c, const json_t *root, void *ou
 	struct lb_docker_daemon_config *cfg = out;
 	int rc = lb_dj_get_str(c, root, "data-root", LB_DJ_OPTIONAL, cfg->data_root,
 			       sizeof(cfg->data_root), NULL);
+	/* Docker 20.10 still honours the deprecated "graph" (removed in 23.0). */
+	if (!rc && !cfg->data_root[0])
+		rc = lb_dj_get_str(c, root, "graph", LB_DJ_OPTIONAL, cfg->data_root,
+				   sizeof(cfg->data_root), NULL);
 	if (!rc)
 		rc = lb_dj_get_str(c, root, "storage-driver", LB_DJ_OPTIONAL, cfg->storage_driver,
 				   sizeof(cfg->storage_driver), NULL);

@@ -39,7 +39,7 @@ struct lb_docker_storage_opts {
 struct lb_docker_daemon_config {
 	bool present;              /* false: the file does not exist (Docker's defaults apply) */
 	char path[PATH_MAX];
-	char data_root[PATH_MAX];  /* "data-root"; "" if unset */
+	char data_root[PATH_MAX];  /* "data-root" (or 20.10's deprecated "graph"); "" if unset */
 	char storage_driver[64];   /* "storage-driver"; "" if unset */
 	struct lb_docker_storage_opts storage;
 };

@@ -179,6 +179,10 @@ static void daemon_json_file(void **state)
 	assert_int_equal(lb_docker_daemon_config_load(path, &cfg, &err), LB_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "element 1 is not a string"));
 
+	fx_write(root, "daemon.json", "{\"graph\": \"/data/docker\"}");
+	assert_int_equal(lb_docker_daemon_config_load(path, &cfg, &err), 0);
+	assert_string_equal(cfg.data_root, "/data/docker");
+
 	fx_write(root, "daemon.json", "{\"data-root\": 7}");
 	assert_int_equal(lb_docker_daemon_config_load(path, &cfg, &err), LB_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "key \"data-root\": expected string, got integer"));

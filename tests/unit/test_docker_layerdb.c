@@ -50,7 +50,7 @@ static void id_and_digest_shapes(void **state)
 	id[3] = 'G';
 	assert_false(lb_docker_is_layer_id(id));
 	assert_true(lb_docker_is_digest(CHAIN));
-	assert_false(lb_docker_is_digest(CHAIN + 7));
+	assert_false(lb_docker_is_digest(&CHAIN[7]));
 	assert_false(lb_docker_is_digest("sha512:00"));
 }
 
@@ -142,7 +142,7 @@ static void image_layer(void **state)
 	assert_string_equal(l.parent, ""); /* base layer: no parent file */
 
 	/* A bare hex chain id works too. */
-	assert_int_equal(lb_docker_layer_load(f->layerdb, CHAIN + 7, &l, &err), 0);
+	assert_int_equal(lb_docker_layer_load(f->layerdb, &CHAIN[7], &l, &err), 0);
 
 	fx_fmt(rel, "%s/size", dir);
 	fx_write(f->root, rel, "-5");
