@@ -11,6 +11,7 @@
 #include "test_thinmeta_image.h"
 
 #define S(text) text, sizeof(text) - 1
+#define NR(a) (sizeof(a) / sizeof((a)[0]))
 
 static void crc32c_known_vectors(void **state)
 {
@@ -34,7 +35,7 @@ static void crc32c_known_vectors(void **state)
 		{descending, 32, 0x113fdb5c},
 		{"", 0, 0},
 	};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	for (size_t i = 0; i < NR(v); i++) {
 		assert_int_equal(lb_crc32c(~0u, v[i].buf, v[i].len) ^ ~0u, v[i].crc);
 		assert_int_equal(lb_crc32c_sw(~0u, v[i].buf, v[i].len) ^ ~0u, v[i].crc);
 	}
@@ -96,18 +97,38 @@ static void superblock_parses_every_field(void **state)
 	assert_int_equal(sb.incompat_flags, 0);
 }
 
-/* Each damage: (offset, le32 or le64 value, reseal?) and the words the
- * message must hold. */
+/* One field overwritten in a block image: at off, a le32 or le64 value,
+ * then the block resealed (or not, to test the checksum), and the words the
+ * error message must then hold. */
+struct damage {
+	unsigned off;
+	unsigned width;
+	uint64_t value;
+	int reseal;
+	const char *says;
+};
+
+static void apply_damage(uint8_t *b, const struct damage *d, uint32_t xor_salt)
+{
+	if (d->width == 8)
+		put_le64(b + d->off, d->value);
+	else
+		put_le32(b + d->off, (uint32_t)d->value);
+	if (d->reseal)
+		img_seal(b, xor_salt);
+}
+
+static void expect_message(size_t i, const struct lb_err *err, const char *where,
+			   const char *says)
+{
+	if (!strstr(err->msg, where) || !strstr(err->msg, says))
+		fail_msg("case %zu: message '%s' lacks '%s' or '%s'", i, err->msg, where, says);
+}
+
 static void superblock_damage_is_reported_on_block_0(void **state)
 {
 	(void)state;
-	const struct {
-		unsigned off;
-		unsigned width;
-		uint64_t value;
-		int reseal;
-		const char *says;
-	} cases[] = {
+	const struct damage cases[] = {
 		{32, 8, 12345, 1, "bad magic"},
 		{100, 4, 0xdead, 0, "checksum mismatch"},
 		{8, 8, 3, 1, "claims to be block 3"},
@@ -120,20 +141,14 @@ static void superblock_damage_is_reported_on_block_0(void **state)
 		{192, 8, 0, 1, "no blocks"},
 		{72, 8, 1001, 1, "data space map has 1001 of 1000"},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NR(cases); i++) {
 		static struct img im;
 		uint8_t *b = img_superblock(&im, 5, 6, 1000);
-		if (cases[i].width == 8)
-			put_le64(b + cases[i].off, cases[i].value);
-		else
-			put_le32(b + cases[i].off, (uint32_t)cases[i].value);
-		if (cases[i].reseal)
-			img_seal(b, IMG_SB_CSUM_XOR);
+		apply_damage(b, &cases[i], IMG_SB_CSUM_XOR);
 		struct lb_thin_superblock sb;
 		struct lb_err err = {0};
 		assert_int_equal(lb_thin_superblock_parse(b, "img", &sb, &err), LB_EINTEGRITY);
-		if (!strstr(err.msg, "img: block 0: superblock: ") || !strstr(err.msg, cases[i].says))
-			fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, cases[i].says);
+		expect_message(i, &err, "img: block 0: superblock: ", cases[i].says);
 	}
 }
 
@@ -167,13 +182,7 @@ static void btree_node_damage_names_the_block(void **state)
 {
 	(void)state;
 	const uint64_t keys[] = {3, 9, 27}, vals[] = {30, 90, 270};
-	const struct {
-		unsigned off;
-		unsigned width;
-		uint64_t value;
-		int reseal;
-		const char *says;
-	} cases[] = {
+	const struct damage cases[] = {
 		{200, 4, 0x1234, 0, "checksum mismatch"},
 		{8, 8, 8, 1, "claims to be block 8"},
 		{16, 4, 253, 1, "nr_entries 253 exceeds max_entries 252"},
@@ -186,19 +195,13 @@ static void btree_node_damage_names_the_block(void **state)
 		{24, 4, 24, 1, "value size 24, expected 8"},
 		{16, 4, 0, 1, "non-root leaf node has no entries"},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NR(cases); i++) {
 		static struct img im;
 		uint8_t *b = img_node64(&im, 7, LB_BTREE_LEAF_FLAG, 3, keys, vals);
-		if (cases[i].width == 8)
-			put_le64(b + cases[i].off, cases[i].value);
-		else
-			put_le32(b + cases[i].off, (uint32_t)cases[i].value);
-		if (cases[i].reseal)
-			img_seal(b, LB_BTREE_CSUM_XOR);
+		apply_damage(b, &cases[i], LB_BTREE_CSUM_XOR);
 		struct lb_err err = {0};
 		assert_int_equal(check_node(b, 7, NULL, &err), LB_EINTEGRITY);
-		if (!strstr(err.msg, "img: block 7: test tree: ") || !strstr(err.msg, cases[i].says))
-			fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, cases[i].says);
+		expect_message(i, &err, "img: block 7: test tree: ", cases[i].says);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -50,6 +51,29 @@ static void std_image(struct img *im)
 	const uint64_t b_keys[] = {6, 7, 100};
 	const uint64_t b_vals[] = {img_map(21, 1), img_map(22, 1), img_map(50, 3)};
 	img_node64(im, LEAF_B, LB_BTREE_LEAF_FLAG, 3, b_keys, b_vals);
+}
+
+/* Rewrites device 1's subtree root as internal over {0 -> child0, key1 -> child1}. */
+static void set_dev_root(struct img *im, uint64_t key1, uint64_t child0, uint64_t child1)
+{
+	const uint64_t keys[] = {0, key1}, children[] = {child0, child1};
+	img_node64(im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 2, keys, children);
+}
+
+static int setup_std_image(void **state)
+{
+	struct img *im = malloc(sizeof(*im));
+	if (!im)
+		return -1;
+	std_image(im);
+	*state = im;
+	return 0;
+}
+
+static int teardown_image(void **state)
+{
+	free(*state);
+	return 0;
 }
 
 struct collect {
@@ -108,10 +132,8 @@ static struct lb_thinmeta *open_ok(const struct img *im)
 
 static void ranges_join_equal_times_across_leaves(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
 	struct collect c = {0};
 	struct lb_err err = {0};
 	assert_int_equal(walk(m, 1, LB_THIN_RANGES_SAME_TIME, &c, &err), 0);
@@ -130,10 +152,8 @@ static void ranges_join_equal_times_across_leaves(void **state)
 
 static void ranges_ignoring_time_and_per_block(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
 	struct lb_err err = {0};
 
 	struct collect c = {0};
@@ -154,10 +174,8 @@ static void ranges_ignoring_time_and_per_block(void **state)
 
 static void snapshot_shares_the_subtree(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
 	struct lb_err err = {0};
 	struct collect one = {0}, two = {0};
 	assert_int_equal(walk(m, 1, LB_THIN_RANGES_SAME_TIME, &one, &err), 0);
@@ -186,10 +204,8 @@ static int on_device(void *ctx, const struct lb_thin_device *dev, struct lb_err 
 
 static void devices_listed_with_details_and_walks_nest(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
 	struct lb_err err = {0};
 	struct devs ds = {.m = m};
 	assert_int_equal(lb_thinmeta_for_each_device(m, on_device, &ds, &err), 0);
@@ -218,10 +234,8 @@ static void devices_listed_with_details_and_walks_nest(void **state)
 
 static void a_callback_stops_the_walk(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
 	struct lb_err err = {0};
 	struct collect c = {.stop_after = 2};
 	assert_int_equal(walk(m, 1, LB_THIN_PER_BLOCK, &c, &err), LB_EUSAGE);
@@ -232,10 +246,8 @@ static void a_callback_stops_the_walk(void **state)
 
 static void a_missing_device_is_not_found(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
 	struct lb_err err = {0};
 	struct collect c = {0};
 	assert_int_equal(walk(m, 9, LB_THIN_RANGES, &c, &err), LB_ENOTFOUND);
@@ -260,104 +272,82 @@ static void expect_walk_damage(const struct img *im, uint64_t block_nr, const ch
 
 static void a_node_pointing_to_itself_ends_the_walk(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	const uint64_t keys[] = {0, 6}, children[] = {DEV_ROOT, LEAF_B};
-	img_node64(&im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 2, keys, children);
-	expect_walk_damage(&im, DEV_ROOT, "own ancestor");
+	struct img *im = *state;
+	set_dev_root(im, 6, DEV_ROOT, LEAF_B);
+	expect_walk_damage(im, DEV_ROOT, "own ancestor");
 }
 
 static void a_chain_deeper_than_the_limit_ends_the_walk(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
+	struct img *im = *state;
 	/* Root 3 -> 10 -> 11 -> ... each an internal node with one child. */
 	const uint64_t key[] = {0};
 	uint64_t child[] = {10};
-	img_node64(&im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 1, key, child);
+	img_node64(im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 1, key, child);
 	for (uint64_t nr = 10; nr < 10 + LB_THIN_MAX_DEPTH + 2; nr++) {
 		child[0] = nr + 1;
-		img_node64(&im, nr, LB_BTREE_INTERNAL_FLAG, 1, key, child);
+		img_node64(im, nr, LB_BTREE_INTERNAL_FLAG, 1, key, child);
 	}
-	expect_walk_damage(&im, 10 + LB_THIN_MAX_DEPTH - 1, "deeper than 16 levels");
+	expect_walk_damage(im, 10 + LB_THIN_MAX_DEPTH - 1, "deeper than 16 levels");
 }
 
 static void leaves_at_different_depths_are_damage(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
+	struct img *im = *state;
 	/* Leaf B's place now holds an internal node over a leaf one level lower. */
-	const uint64_t keys[] = {0, 6}, children[] = {LEAF_A, SPARE};
-	img_node64(&im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 2, keys, children);
+	set_dev_root(im, 6, LEAF_A, SPARE);
 	const uint64_t k[] = {6}, c[] = {LEAF_B};
-	img_node64(&im, SPARE, LB_BTREE_INTERNAL_FLAG, 1, k, c);
-	expect_walk_damage(&im, LEAF_B, "leaf at depth 2, but other leaves are at depth 1");
+	img_node64(im, SPARE, LB_BTREE_INTERNAL_FLAG, 1, k, c);
+	expect_walk_damage(im, LEAF_B, "leaf at depth 2, but other leaves are at depth 1");
 }
 
 static void a_child_outside_its_key_range_is_damage(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
+	struct img *im = *state;
 	/* The parent says child 0 holds keys below 3, but leaf A goes on to 5. */
-	const uint64_t keys[] = {0, 3}, children[] = {LEAF_A, LEAF_B};
-	img_node64(&im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 2, keys, children);
-	expect_walk_damage(&im, LEAF_A, "key 5 is not below 3");
+	set_dev_root(im, 3, LEAF_A, LEAF_B);
+	expect_walk_damage(im, LEAF_A, "key 5 is not below 3");
 }
 
 static void a_data_block_past_the_data_device_is_damage(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
+	struct img *im = *state;
 	const uint64_t b_keys[] = {6, 7, 100};
 	const uint64_t b_vals[] = {img_map(21, 1), img_map(DATA_BLOCKS, 1), img_map(50, 3)};
-	img_node64(&im, LEAF_B, LB_BTREE_LEAF_FLAG, 3, b_keys, b_vals);
-	expect_walk_damage(&im, LEAF_B, "virtual block 7 maps to data block 1000");
+	img_node64(im, LEAF_B, LB_BTREE_LEAF_FLAG, 3, b_keys, b_vals);
+	expect_walk_damage(im, LEAF_B, "virtual block 7 maps to data block 1000");
 }
 
 static void child_pointers_to_the_superblock_or_past_the_end_are_damage(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	const uint64_t keys[] = {0, 6};
-	uint64_t children[] = {LEAF_A, 0};
-	img_node64(&im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 2, keys, children);
-	expect_walk_damage(&im, 0, "block 0 is the superblock");
-	children[1] = IMG_BLOCKS;
-	img_node64(&im, DEV_ROOT, LB_BTREE_INTERNAL_FLAG, 2, keys, children);
-	expect_walk_damage(&im, IMG_BLOCKS, "beyond the end of the metadata (64 blocks)");
+	struct img *im = *state;
+	set_dev_root(im, 6, LEAF_A, 0);
+	expect_walk_damage(im, 0, "block 0 is the superblock");
+	set_dev_root(im, 6, LEAF_A, IMG_BLOCKS);
+	expect_walk_damage(im, IMG_BLOCKS, "beyond the end of the metadata (64 blocks)");
 }
 
 static void a_short_file_limits_reads(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
+	struct img *im = *state;
 	struct lb_thinmeta *m = NULL;
 	struct lb_err err = {0};
-	assert_int_equal(img_open(&im, LEAF_B, &m, &err), 0); /* leaf B lies past the end */
+	assert_int_equal(img_open(im, LEAF_B, &m, &err), 0); /* leaf B lies past the end */
 	struct collect c = {0};
 	assert_int_equal(walk(m, 1, LB_THIN_RANGES, &c, &err), LB_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "img: block 5: "));
 	assert_non_null(strstr(err.msg, "beyond the end of the metadata (5 blocks)"));
 	lb_thinmeta_close(m);
 
-	assert_int_equal(img_open(&im, 0, &m, &err), LB_EINTEGRITY);
+	assert_int_equal(img_open(im, 0, &m, &err), LB_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "img: block 0: "));
 }
 
 static void a_damaged_details_tree_fails_the_listing(void **state)
 {
-	(void)state;
-	static struct img im;
-	std_image(&im);
-	im.b[DETAILS][300] ^= 1;
-	struct lb_thinmeta *m = open_ok(&im);
+	struct img *im = *state;
+	im->b[DETAILS][300] ^= 1;
+	struct lb_thinmeta *m = open_ok(im);
 	struct lb_err err = {0};
 	struct devs ds = {.m = m};
 	assert_int_equal(lb_thinmeta_for_each_device(m, on_device, &ds, &err), LB_EINTEGRITY);
@@ -379,20 +369,20 @@ static void open_reports_a_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ranges_join_equal_times_across_leaves),
-		cmocka_unit_test(ranges_ignoring_time_and_per_block),
-		cmocka_unit_test(snapshot_shares_the_subtree),
-		cmocka_unit_test(devices_listed_with_details_and_walks_nest),
-		cmocka_unit_test(a_callback_stops_the_walk),
-		cmocka_unit_test(a_missing_device_is_not_found),
-		cmocka_unit_test(a_node_pointing_to_itself_ends_the_walk),
-		cmocka_unit_test(a_chain_deeper_than_the_limit_ends_the_walk),
-		cmocka_unit_test(leaves_at_different_depths_are_damage),
-		cmocka_unit_test(a_child_outside_its_key_range_is_damage),
-		cmocka_unit_test(a_data_block_past_the_data_device_is_damage),
-		cmocka_unit_test(child_pointers_to_the_superblock_or_past_the_end_are_damage),
-		cmocka_unit_test(a_short_file_limits_reads),
-		cmocka_unit_test(a_damaged_details_tree_fails_the_listing),
+		cmocka_unit_test_setup_teardown(ranges_join_equal_times_across_leaves, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(ranges_ignoring_time_and_per_block, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(snapshot_shares_the_subtree, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(devices_listed_with_details_and_walks_nest, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_callback_stops_the_walk, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_missing_device_is_not_found, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_node_pointing_to_itself_ends_the_walk, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_chain_deeper_than_the_limit_ends_the_walk, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(leaves_at_different_depths_are_damage, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_child_outside_its_key_range_is_damage, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_data_block_past_the_data_device_is_damage, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(child_pointers_to_the_superblock_or_past_the_end_are_damage, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_short_file_limits_reads, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_damaged_details_tree_fails_the_listing, setup_std_image, teardown_image),
 		cmocka_unit_test(open_reports_a_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
