@@ -15,6 +15,11 @@ struct lb_thinmeta {
 	struct lb_btree_bufs *spare; /* one walk's buffers, kept between walks */
 };
 
+/* lb_thin_superblock_parse for the superblock image read from block_nr; a
+ * metadata snapshot's copy (snapshot true) has no space map roots. */
+int lb_thin_superblock_parse_at(const uint8_t *block, uint64_t block_nr, bool snapshot,
+				const char *name, struct lb_thin_superblock *sb, struct lb_err *err);
+
 /* Buffers for a walk: the spare set if free (the usual case), else a new one
  * (a walk nested inside another's callback). NULL when out of memory. */
 struct lb_btree_bufs *lb_thinmeta_take_bufs(struct lb_thinmeta *m);

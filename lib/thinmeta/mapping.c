@@ -71,6 +71,9 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 	char what[64];
 	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
 	bool found;
+	if (!walk->on_range)
+		return lb_fail(err, LB_EFAIL, "%s: device %llu: walk mappings: no range callback",
+			       m->reader.path, (unsigned long long)dev_id);
 	struct lb_btree_bufs *bufs = lb_thinmeta_take_bufs(m);
 	if (!bufs)
 		return lb_fail(err, LB_EFAIL, "%s: device %llu: walk mappings: out of memory",

@@ -1,9 +1,7 @@
 #include <string.h>
 
-#include "thinmeta/block_reader.h"
-#include "thinmeta/btree.h"
 #include "thinmeta/crc32c.h"
-#include "thinmeta/thinmeta.h"
+#include "thinmeta/internal.h"
 
 #define SUPERBLOCK_CSUM_XOR 160774u
 #define METADATA_BLOCK_SECTORS 8u          /* 4096 bytes */
@@ -33,7 +31,7 @@ enum {
 	SB_INCOMPAT_FLAGS = SB_COMPAT_RO_FLAGS + 4,
 };
 
-#define sb_fail(name, err, ...) lb_block_fail(err, name, 0, "superblock", __VA_ARGS__)
+#define sb_fail(...) lb_block_fail(err, name, block_nr, what, __VA_ARGS__)
 
 static struct lb_thin_sm_root parse_sm_root(const uint8_t *p)
 {
@@ -45,22 +43,23 @@ static struct lb_thin_sm_root parse_sm_root(const uint8_t *p)
 	};
 }
 
-int lb_thin_superblock_parse(const uint8_t *block, const char *name,
-			     struct lb_thin_superblock *sb, struct lb_err *err)
+int lb_thin_superblock_parse_at(const uint8_t *block, uint64_t block_nr, bool snapshot,
+				const char *name, struct lb_thin_superblock *sb, struct lb_err *err)
 {
+	const char *what = snapshot ? "metadata snapshot superblock" : "superblock";
 	uint64_t magic = lb_le64(block + SB_MAGIC);
 	if (magic != LB_THIN_SUPERBLOCK_MAGIC)
-		return sb_fail(name, err, "bad magic %llu (want %llu): not thin-pool metadata",
+		return sb_fail("bad magic %llu (want %llu): not thin-pool metadata",
 			       (unsigned long long)magic, LB_THIN_SUPERBLOCK_MAGIC);
 	uint32_t stored = lb_le32(block + SB_CSUM);
 	uint32_t computed =
 		lb_crc32c(~0u, block + 4, LB_THINMETA_BLOCK_BYTES - 4) ^ SUPERBLOCK_CSUM_XOR;
 	if (stored != computed)
-		return sb_fail(name, err, "checksum mismatch: stored 0x%08x, computed 0x%08x", stored,
+		return sb_fail("checksum mismatch: stored 0x%08x, computed 0x%08x", stored,
 			       computed);
 	uint64_t self = lb_le64(block + SB_BLOCKNR);
-	if (self != 0)
-		return sb_fail(name, err, "block claims to be block %llu", (unsigned long long)self);
+	if (self != block_nr)
+		return sb_fail("block claims to be block %llu", (unsigned long long)self);
 
 	struct lb_thin_superblock s = {
 		.flags = lb_le32(block + SB_FLAGS),
@@ -83,40 +82,47 @@ int lb_thin_superblock_parse(const uint8_t *block, const char *name,
 	memcpy(s.uuid, block + SB_UUID, sizeof(s.uuid));
 
 	if (s.version < 1 || s.version > 2)
-		return sb_fail(name, err, "unsupported metadata version %u", s.version);
+		return sb_fail("unsupported metadata version %u", s.version);
 	if (s.incompat_flags)
-		return sb_fail(name, err, "unsupported incompatible features 0x%x",
+		return sb_fail("unsupported incompatible features 0x%x",
 			       s.incompat_flags);
 	if (s.metadata_block_size_sectors != METADATA_BLOCK_SECTORS)
-		return sb_fail(name, err, "metadata block size %u sectors, expected %u",
+		return sb_fail("metadata block size %u sectors, expected %u",
 			       s.metadata_block_size_sectors, METADATA_BLOCK_SECTORS);
 	if (s.data_block_size_sectors == 0 || s.data_block_size_sectors > MAX_DATA_BLOCK_SECTORS)
-		return sb_fail(name, err, "data block size %u sectors is outside 1..%u",
+		return sb_fail("data block size %u sectors is outside 1..%u",
 			       s.data_block_size_sectors, MAX_DATA_BLOCK_SECTORS);
+	if (s.data_mapping_root == 0 || s.device_details_root == 0)
+		return sb_fail("a btree root is block 0, the superblock (mapping %llu, details %llu)",
+			       (unsigned long long)s.data_mapping_root,
+			       (unsigned long long)s.device_details_root);
+	if (snapshot) /* its space map roots are zeroed; the live ones count */
+		goto done;
 	if (s.metadata_nr_blocks == 0 || s.metadata_sm.nr_blocks == 0)
-		return sb_fail(name, err, "metadata has no blocks (%llu by the superblock, %llu by its space map)",
+		return sb_fail("metadata has no blocks (%llu by the superblock, %llu by its space map)",
 			       (unsigned long long)s.metadata_nr_blocks,
 			       (unsigned long long)s.metadata_sm.nr_blocks);
 	if (s.metadata_sm.nr_allocated > s.metadata_sm.nr_blocks)
-		return sb_fail(name, err, "metadata space map has %llu of %llu blocks allocated",
+		return sb_fail("metadata space map has %llu of %llu blocks allocated",
 			       (unsigned long long)s.metadata_sm.nr_allocated,
 			       (unsigned long long)s.metadata_sm.nr_blocks);
 	if (s.data_sm.nr_allocated > s.data_sm.nr_blocks)
-		return sb_fail(name, err, "data space map has %llu of %llu blocks allocated",
+		return sb_fail("data space map has %llu of %llu blocks allocated",
 			       (unsigned long long)s.data_sm.nr_allocated,
 			       (unsigned long long)s.data_sm.nr_blocks);
-	const struct {
-		const char *what;
-		uint64_t block_nr;
-	} roots[] = {
-		{"data mapping root", s.data_mapping_root},
-		{"device details root", s.device_details_root},
-	};
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (roots[i].block_nr == 0 || roots[i].block_nr >= s.metadata_sm.nr_blocks)
-			return sb_fail(name, err, "%s %llu is outside the metadata (1..%llu)",
-				       roots[i].what, (unsigned long long)roots[i].block_nr,
-				       (unsigned long long)s.metadata_sm.nr_blocks - 1);
+	uint64_t highest = s.data_mapping_root > s.device_details_root ? s.data_mapping_root
+								       : s.device_details_root;
+	if (highest >= s.metadata_sm.nr_blocks)
+		return sb_fail("btree root %llu is outside the metadata (%llu blocks)",
+			       (unsigned long long)highest,
+			       (unsigned long long)s.metadata_sm.nr_blocks);
+done:
 	*sb = s;
 	return 0;
+}
+
+int lb_thin_superblock_parse(const uint8_t *block, const char *name,
+			     struct lb_thin_superblock *sb, struct lb_err *err)
+{
+	return lb_thin_superblock_parse_at(block, 0, false, name, sb, err);
 }

@@ -77,6 +77,32 @@ const struct lb_thin_superblock *lb_thinmeta_superblock(const struct lb_thinmeta
 	return &m->sb;
 }
 
+int lb_thinmeta_use_metadata_snap(struct lb_thinmeta *m, struct lb_err *err)
+{
+	const uint64_t held_root = m->sb.held_root;
+	struct lb_thin_superblock snap;
+	int rc;
+
+	if (held_root == 0)
+		return lb_fail(err, LB_ENOTFOUND, "%s: use metadata snapshot: the pool has none",
+			       m->reader.path);
+	uint8_t *block = malloc(LB_THINMETA_BLOCK_BYTES);
+	if (!block)
+		return lb_fail(err, LB_EFAIL, "%s: use metadata snapshot: out of memory",
+			       m->reader.path);
+	rc = lb_block_reader_read(&m->reader, held_root, block, err);
+	if (!rc)
+		rc = lb_thin_superblock_parse_at(block, held_root, true, m->reader.path, &snap, err);
+	free(block);
+	if (rc)
+		return rc;
+	snap.data_sm = m->sb.data_sm;
+	snap.metadata_sm = m->sb.metadata_sm;
+	snap.held_root = held_root;
+	m->sb = snap;
+	return 0;
+}
+
 struct lb_btree_bufs *lb_thinmeta_take_bufs(struct lb_thinmeta *m)
 {
 	struct lb_btree_bufs *b = m->spare;

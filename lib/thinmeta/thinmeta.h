@@ -15,6 +15,9 @@
  *   lb_thinmeta_walk_mappings(m, dev_id, &walk, &err);
  *   lb_thinmeta_close(m);
  *
+ * A running pool changes its metadata under a reader; read a stopped pool's,
+ * or the metadata snapshot of a running one (lb_thinmeta_use_metadata_snap).
+ *
  * Memory does not grow with the number of mappings: a walk reads nodes with
  * pread into one fixed set of block buffers (one per tree level). A handle is
  * not thread-safe, but walks may nest (a device callback may walk mappings). */
@@ -115,6 +118,13 @@ int lb_thinmeta_open_fd(int fd, const char *name, struct lb_thinmeta **out, stru
 void lb_thinmeta_close(struct lb_thinmeta *m);
 
 const struct lb_thin_superblock *lb_thinmeta_superblock(const struct lb_thinmeta *m);
+
+/* Switches the handle to the pool's metadata snapshot, the copy of the
+ * superblock at held_root that `dmsetup message POOL 0 reserve_metadata_snap`
+ * made: devices and mappings then come from that frozen copy, which a running
+ * pool leaves alone. lb_thinmeta_superblock then shows the copy's fields but
+ * the live space maps and held_root. LB_ENOTFOUND if the pool has none. */
+int lb_thinmeta_use_metadata_snap(struct lb_thinmeta *m, struct lb_err *err);
 
 /* Validates a superblock image (LB_THINMETA_BLOCK_BYTES bytes) and fills sb.
  * `name` is the metadata's name for messages. Pure: no I/O. */

@@ -20,6 +20,7 @@ struct opts {
 	bool nodes;     /* print btree nodes instead of ranges */
 	bool facts;     /* print every superblock field, then stop */
 	bool count;     /* per device totals instead of ranges */
+	bool snap;      /* --metadata-snap */
 	bool have_dev;  /* --dev-id */
 	uint64_t dev_id;
 };
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 	      "  --per-block      one line per mapped block\n"
 	      "  --ignore-time    join adjacent blocks whatever their time\n"
 	      "  --dev-id ID      only this device\n"
+	      "  --metadata-snap  read the pool's metadata snapshot (held root)\n"
 	      "  --nodes          list the btree nodes of each device's mapping tree\n"
 	      "  --count          per device: ranges and mapped blocks found\n"
 	      "  --facts          every superblock field, one per line\n"
@@ -117,7 +119,8 @@ static void print_facts(const struct lb_thin_superblock *sb)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_PER_BLOCK = 0x100, OPT_IGNORE_TIME, OPT_DEV_ID, OPT_NODES, OPT_COUNT, OPT_FACTS };
+	enum { OPT_PER_BLOCK = 0x100, OPT_IGNORE_TIME, OPT_DEV_ID, OPT_NODES, OPT_COUNT, OPT_FACTS,
+	       OPT_SNAP };
 	static const struct option longopts[] = {
 		{"per-block", no_argument, NULL, OPT_PER_BLOCK},
 		{"ignore-time", no_argument, NULL, OPT_IGNORE_TIME},
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 		{"nodes", no_argument, NULL, OPT_NODES},
 		{"count", no_argument, NULL, OPT_COUNT},
 		{"facts", no_argument, NULL, OPT_FACTS},
+		{"metadata-snap", no_argument, NULL, OPT_SNAP},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -139,6 +143,7 @@ int main(int argc, char **argv)
 		case OPT_NODES: o.nodes = true; break;
 		case OPT_COUNT: o.count = true; break;
 		case OPT_FACTS: o.facts = true; break;
+		case OPT_SNAP: o.snap = true; break;
 		case OPT_DEV_ID:
 			errno = 0;
 			o.dev_id = strtoull(optarg, &end, 10);
@@ -163,6 +168,11 @@ int main(int argc, char **argv)
 	struct lb_thinmeta *m;
 	int rc = lb_thinmeta_open(argv[optind], &m, &err);
 	if (rc) {
+		fprintf(stderr, "thinmeta-dump: %s\n", err.msg);
+		return rc;
+	}
+	if (o.snap && (rc = lb_thinmeta_use_metadata_snap(m, &err))) {
+		lb_thinmeta_close(m);
 		fprintf(stderr, "thinmeta-dump: %s\n", err.msg);
 		return rc;
 	}

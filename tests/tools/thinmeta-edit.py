@@ -9,12 +9,17 @@
     thinmeta-edit.py share-subtree FILE BLOCK FROM_DEV TO_DEV
         in the top-level mapping leaf at BLOCK, point TO_DEV at FROM_DEV's
         mapping subtree (as a snapshot does) and re-checksum the node
+    thinmeta-edit.py metadata-snap FILE BLOCK
+        copy the superblock to free block BLOCK as the kernel's
+        reserve_metadata_snap does (space map roots zeroed) and make it the
+        live superblock's held root
 """
 import struct
 import sys
 
 BLOCK_BYTES = 4096
 BTREE_CSUM_XOR = 121107
+SUPERBLOCK_CSUM_XOR = 160774
 HEADER = struct.Struct('<IIQIIII')  # csum flags blocknr nr_entries max_entries value_size padding
 
 
@@ -31,8 +36,8 @@ def read_block(f, nr):
     return bytearray(f.read(BLOCK_BYTES))
 
 
-def write_node(f, nr, block):
-    struct.pack_into('<I', block, 0, crc32c(block[4:]) ^ BTREE_CSUM_XOR)
+def write_node(f, nr, block, salt=BTREE_CSUM_XOR):
+    struct.pack_into('<I', block, 0, crc32c(block[4:]) ^ salt)
     f.seek(nr * BLOCK_BYTES)
     f.write(block)
 
@@ -76,6 +81,17 @@ def main(argv):
             dst = value_offset(block, key_index(block, to_dev))
             block[dst:dst + 8] = block[src:src + 8]
             write_node(f, nr, block)
+        elif cmd == 'metadata-snap':
+            (nr,) = nums
+            if any(read_block(f, nr)):
+                sys.exit('block %d is in use' % nr)
+            live = read_block(f, 0)
+            snap = bytearray(live)
+            struct.pack_into('<Q', snap, 8, nr)  # blocknr
+            snap[64:64 + 256] = bytes(256)  # data and metadata space map roots
+            write_node(f, nr, snap, SUPERBLOCK_CSUM_XOR)
+            struct.pack_into('<Q', live, 56, nr)  # held_root
+            write_node(f, 0, live, SUPERBLOCK_CSUM_XOR)
         else:
             sys.exit(__doc__)
 

@@ -136,8 +136,8 @@ static void superblock_damage_is_reported_on_block_0(void **state)
 		{360, 4, 1, 1, "incompatible features"},
 		{340, 4, 16, 1, "metadata block size 16"},
 		{336, 4, 0, 1, "data block size 0"},
-		{320, 8, 0, 1, "data mapping root 0"},
-		{328, 8, IMG_BLOCKS, 1, "device details root 64"},
+		{320, 8, 0, 1, "a btree root is block 0, the superblock (mapping 0, details 6)"},
+		{328, 8, IMG_BLOCKS, 1, "btree root 64 is outside the metadata (64 blocks)"},
 		{192, 8, 0, 1, "no blocks"},
 		{72, 8, 1001, 1, "data space map has 1001 of 1000"},
 	};

@@ -355,6 +355,54 @@ static void a_damaged_details_tree_fails_the_listing(void **state)
 	lb_thinmeta_close(m);
 }
 
+/* A metadata snapshot (block 7) that still holds only device 2, mapped by
+ * leaf A alone (blocks 8 and 9 are its trees). */
+static void the_metadata_snapshot_is_read_instead(void **state)
+{
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
+	struct lb_err err = {0};
+	assert_int_equal(lb_thinmeta_use_metadata_snap(m, &err), LB_ENOTFOUND);
+	assert_string_equal(err.msg, "img: use metadata snapshot: the pool has none");
+	lb_thinmeta_close(m);
+
+	enum { SNAP_SB = 7, SNAP_DETAILS = 8, SNAP_TOP = 9 };
+	memcpy(im->b[SNAP_SB], im->b[SB], LB_THINMETA_BLOCK_BYTES);
+	put_le64(im->b[SNAP_SB] + 8, SNAP_SB);
+	memset(im->b[SNAP_SB] + 64, 0, 256); /* space map roots */
+	put_le64(im->b[SNAP_SB] + 48, 41);   /* trans_id */
+	put_le64(im->b[SNAP_SB] + 320, SNAP_TOP);
+	put_le64(im->b[SNAP_SB] + 328, SNAP_DETAILS);
+	img_seal(im->b[SNAP_SB], IMG_SB_CSUM_XOR);
+	put_le64(im->b[SB] + 56, SNAP_SB); /* held root */
+	img_seal(im->b[SB], IMG_SB_CSUM_XOR);
+	const uint64_t dev[] = {2}, root[] = {LEAF_A};
+	uint8_t details[24];
+	put_details(details, 4, 4, 2, 2);
+	img_node(im, SNAP_DETAILS, LB_BTREE_LEAF_FLAG, 24, 1, dev, details);
+	img_node64(im, SNAP_TOP, LB_BTREE_LEAF_FLAG, 1, dev, root);
+
+	m = open_ok(im);
+	assert_int_equal(lb_thinmeta_use_metadata_snap(m, &err), 0);
+	const struct lb_thin_superblock *sb = lb_thinmeta_superblock(m);
+	assert_int_equal(sb->trans_id, 41);
+	assert_int_equal(sb->held_root, SNAP_SB);
+	assert_int_equal(sb->data_sm.nr_blocks, DATA_BLOCKS); /* the live space map */
+	struct devs ds = {.m = m};
+	assert_int_equal(lb_thinmeta_for_each_device(m, on_device, &ds, &err), 0);
+	assert_int_equal(ds.n, 1);
+	assert_int_equal(ds.d[0].dev_id, 2);
+	assert_int_equal(ds.ranges, 3); /* leaf A: 0-1, 2, 5 */
+	lb_thinmeta_close(m);
+
+	put_le64(im->b[SNAP_SB] + 8, 0); /* a stale copy of the live superblock */
+	img_seal(im->b[SNAP_SB], IMG_SB_CSUM_XOR);
+	m = open_ok(im);
+	assert_int_equal(lb_thinmeta_use_metadata_snap(m, &err), LB_EINTEGRITY);
+	assert_string_equal(err.msg, "img: block 7: metadata snapshot superblock: block claims to be block 0");
+	lb_thinmeta_close(m);
+}
+
 static void open_reports_a_missing_file(void **state)
 {
 	(void)state;
@@ -383,6 +431,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(child_pointers_to_the_superblock_or_past_the_end_are_damage, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_short_file_limits_reads, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_damaged_details_tree_fails_the_listing, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(the_metadata_snapshot_is_read_instead, setup_std_image,
+						teardown_image),
 		cmocka_unit_test(open_reports_a_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
