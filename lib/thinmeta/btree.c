@@ -85,7 +85,6 @@ int lb_btree_node_check(const uint8_t *block, uint64_t block_nr, const struct lb
 }
 
 struct walk_frame {
-	uint64_t block_nr;
 	struct lb_btree_node node;
 	struct lb_key_range range;
 	uint32_t next; /* the next child to descend into */
@@ -160,7 +159,6 @@ int lb_btree_walk(const struct lb_block_reader *r, const struct lb_btree_desc *d
 			if ((rc = on_leaf(ctx, &f->node, block_nr, err)))
 				return rc;
 		} else {
-			f->block_nr = block_nr;
 			f->range = range;
 			f->next = 0;
 			path[depth] = block_nr;
