@@ -75,3 +75,10 @@ test_done() {
 	[ $test_fail -eq 0 ] && [ $test_count -gt 0 ] && exit 0
 	exit 1
 }
+
+# Extracts a generated crashed Docker state (tests/fixtures/ensure) into DEST,
+# holes kept, and sets FIXTURE to the directory with Docker's recorded facts.
+fixture_extract() { # xfs|ext4 DEST
+	FIXTURE=$("$TOP/tests/fixtures/ensure" "$1") || return 1
+	mkdir -p "$2" && tar --sparse -C "$2" -xf "$FIXTURE/docker-root.tar"
+}
