@@ -1,6 +1,7 @@
 /* libFuzzer target: the input is a thin-pool metadata file. Opens it through
  * a memfd, lists the devices and walks every device's mappings in every
- * coalescing mode, and checks the walk's promises: ranges non-empty, strictly
+ * coalescing mode (then the same for its metadata snapshot, if any), and
+ * checks the walk's promises: ranges non-empty, strictly
  * ascending and inside the data device. Any crash, sanitizer report, hang or
  * broken promise is a finding.
  *
@@ -117,6 +118,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Devices the details tree may not list. */
 	for (uint64_t dev = 0; dev < 4; dev++)
 		walk_every_mode(&c, dev, &err);
+	/* And the metadata snapshot, when the superblock names one. */
+	rc = lb_thinmeta_use_metadata_snap(m, &err);
+	if (rc == 0)
+		rc = lb_thinmeta_for_each_device(m, on_device, &c, &err);
+	if (rc != 0 && rc != LB_EINTEGRITY && rc != LB_ENOTFOUND)
+		abort();
 	lb_thinmeta_close(m);
 	return 0;
 }
