@@ -124,6 +124,8 @@ int lb_dm_info(const char *name, struct lb_dm_info *info, struct lb_err *err)
 		info->open_count = di.open_count;
 		info->target_count = di.target_count;
 		info->live_table = di.live_table;
+		const char *uuid = dm_task_get_uuid(t);
+		snprintf(info->uuid, sizeof(info->uuid), "%s", uuid ? uuid : "");
 	}
 	dm_task_destroy(t);
 	return LB_OK;

@@ -19,7 +19,12 @@ struct lb_dm_info {
 	int32_t open_count;
 	uint32_t target_count;
 	bool live_table;
+	char uuid[129]; /* dm uuid; lifeboat's own devices start with LB_DM_UUID_PREFIX */
 };
+
+/* Every device lifeboat creates carries this uuid prefix, so teardown can
+ * tell its own devices from anybody else's even without a journal. */
+#define LB_DM_UUID_PREFIX "LIFEBOAT-"
 
 /* One line of a table: "start len type params". */
 struct lb_dm_target {
