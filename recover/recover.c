@@ -3,6 +3,8 @@
 #include "recover/verbs.h"
 
 static const struct lb_cmd recover_verbs[] = {
+	{"mount", cmd_recover_mount, "activate a container's thin device and mount it read-only"},
+	{"umount", cmd_recover_umount, "unmount and remove exactly what 'mount' created"},
 	{0},
 };
 

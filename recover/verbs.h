@@ -3,4 +3,7 @@
 
 #include "cli/cli.h"
 
+int cmd_recover_mount(int argc, char **argv, struct lb_globals *g);
+int cmd_recover_umount(int argc, char **argv, struct lb_globals *g);
+
 #endif

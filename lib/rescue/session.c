@@ -1,0 +1,335 @@
+#include "rescue/session.h"
+#include "dm/dm.h"
+#include "loop/loop.h"
+#include "mount/mount.h"
+#include "rescue/tables.h"
+#include "session/journal.h"
+#include "util/devnode.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int mkdir_p(const char *dir, mode_t mode, struct lb_err *err)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
+	return LB_OK;
+}
+
+static void session_path(const char *id, char *out, size_t len)
+{
+	snprintf(out, len, LB_SESSIONS_DIR "/%s", id);
+}
+
+static void pool_journal_path(const char *pool, char *out, size_t len)
+{
+	snprintf(out, len, LB_POOLS_DIR "/%s", pool);
+}
+
+static void step(lb_rescue_step_fn fn, const char *name)
+{
+	if (fn)
+		fn(name);
+}
+
+/* Finds the loop device over `path`, or attaches one (journalled in the
+ * pool's journal for the record; autoclear detaches it with the pool). */
+static int loop_for(const char *path, bool read_only, const char *pool_journal,
+		    struct lb_loop *out, struct lb_err *err)
+{
+	bool found = false;
+	int rc = lb_loop_find(path, out, &found, err);
+	if (rc || found)
+		return rc;
+	rc = lb_loop_attach(path, read_only, out, err);
+	if (rc)
+		return rc;
+	return lb_journal_append(pool_journal, "loop", out->dev_path, path, err);
+}
+
+static int ensure_pool(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
+		       struct lb_dm_info *pool, struct lb_rescue_result *res, struct lb_err *err)
+{
+	int rc = lb_dm_info(plan->pool_name, pool, err);
+	if (rc)
+		return rc;
+	if (pool->exists) {
+		/* Docker's own pool, or one left from an earlier session: reuse,
+		 * never a second pool over the same metadata. */
+		if (pool->suspended)
+			return lb_fail(err, LB_EUNSAFE, "%s: the pool is suspended; resume it first",
+				       plan->pool_name);
+		return LB_OK;
+	}
+	if (!plan->data_path || !plan->metadata_path)
+		return lb_fail(err, LB_ENOTFOUND,
+			       "%s: the pool device is not active and its data and metadata "
+			       "devices are not known; activate it (lvchange -ay) or pass --pool-dev",
+			       plan->pool_name);
+	char pj[PATH_MAX];
+	pool_journal_path(plan->pool_name, pj, sizeof(pj));
+	if ((rc = mkdir_p(LB_POOLS_DIR, 0700, err)))
+		return rc;
+	bool ro = !plan->replay_log;
+	struct lb_loop meta, data;
+	if ((rc = loop_for(plan->metadata_path, ro, pj, &meta, err)))
+		return rc;
+	if ((rc = loop_for(plan->data_path, ro, pj, &data, err))) {
+		lb_loop_release(&meta);
+		return rc;
+	}
+	snprintf(res->metadata_loop, sizeof(res->metadata_loop), "%s", meta.dev_path);
+	snprintf(res->data_loop, sizeof(res->data_loop), "%s", data.dev_path);
+	step(on_step, "loop");
+	if (!ro && (meta.read_only || data.read_only)) {
+		rc = lb_fail(err, LB_EUNSAFE,
+			     "%s: --replay-log needs writable loop devices, but %s or %s is attached "
+			     "read-only",
+			     plan->pool_name, meta.dev_path, data.dev_path);
+		goto out;
+	}
+	struct lb_dm_target table;
+	if ((rc = lb_pool_table(meta.major, meta.minor, data.major, data.minor, data.size_bytes,
+				plan->data_block_size_sectors, ro, &table, err)))
+		goto out;
+	char uuid[160];
+	snprintf(uuid, sizeof(uuid), LB_DM_UUID_PREFIX "POOL-%s", plan->pool_name);
+	if ((rc = lb_journal_append(pj, "dm", plan->pool_name, uuid, err)))
+		goto out;
+	if ((rc = lb_dm_create(plan->pool_name, uuid, ro, &table, 1, pool, err)))
+		goto out;
+	res->pool_created = true;
+	step(on_step, "pool");
+out:
+	/* From here the pool holds the loop devices; autoclear does the rest. */
+	lb_loop_release(&meta);
+	lb_loop_release(&data);
+	return rc;
+}
+
+int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
+		    struct lb_rescue_result *res, struct lb_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	int rc;
+	char sj[PATH_MAX];
+	if ((rc = mkdir_p(LB_SESSIONS_DIR, 0700, err)))
+		return rc;
+	session_path(plan->container_id, sj, sizeof(sj));
+	if (plan->mount_dir)
+		snprintf(res->mount_dir, sizeof(res->mount_dir), "%s", plan->mount_dir);
+	else
+		snprintf(res->mount_dir, sizeof(res->mount_dir), LB_MNT_DIR "/%s",
+			 plan->container_name[0] ? plan->container_name : plan->container_id);
+
+	struct stat st;
+	if (access(sj, F_OK) != 0 &&
+	    (rc = lb_journal_append(sj, "session", plan->container_id, plan->container_name, err)))
+		return rc;
+	char pool_ref[PATH_MAX];
+	pool_journal_path(plan->pool_name, pool_ref, sizeof(pool_ref));
+	if ((rc = lb_journal_append(sj, "pool", plan->pool_name, pool_ref, err)))
+		return rc;
+
+	struct lb_dm_info pool;
+	if ((rc = ensure_pool(plan, on_step, &pool, res, err)))
+		return rc;
+
+	struct lb_dm_info thin;
+	if ((rc = lb_dm_info(plan->thin_name, &thin, err)))
+		return rc;
+	if (!thin.exists) {
+		struct lb_dm_target table;
+		if ((rc = lb_thin_table(pool.major, pool.minor, plan->device_id, plan->size_bytes,
+					&table, err)))
+			return rc;
+		char uuid[160];
+		snprintf(uuid, sizeof(uuid), LB_DM_UUID_PREFIX "THIN-%s", plan->thin_name);
+		if ((rc = lb_journal_append(sj, "dm", plan->thin_name, uuid, err)))
+			return rc;
+		if ((rc = lb_dm_create(plan->thin_name, uuid, !plan->replay_log, &table, 1, &thin,
+				       err)))
+			return rc;
+		res->thin_created = true;
+		step(on_step, "thin");
+	}
+	if ((rc = lb_devnode_path(thin.major, thin.minor, NULL, res->device, sizeof(res->device),
+				  err)))
+		return rc;
+
+	char mounted_dev[32], want_dev[32];
+	snprintf(want_dev, sizeof(want_dev), "%u:%u", thin.major, thin.minor);
+	if (lb_is_mounted(res->mount_dir, mounted_dev, sizeof(mounted_dev))) {
+		if (strcmp(mounted_dev, want_dev))
+			return lb_fail(err, LB_EUNSAFE, "%s: something else (%s) is mounted there",
+				       res->mount_dir, mounted_dev);
+		res->already_mounted = true;
+	} else {
+		struct lb_fs_probe fs;
+		if ((rc = lb_fs_probe(res->device, &fs, err)))
+			return rc;
+		snprintf(res->fstype, sizeof(res->fstype), "%s", fs.type);
+		if (stat(res->mount_dir, &st) != 0) {
+			if ((rc = lb_journal_append(sj, "mkdir", res->mount_dir, "", err)) ||
+			    (rc = mkdir_p(res->mount_dir, 0700, err)))
+				return rc;
+		}
+		if ((rc = lb_journal_append(sj, "mount", res->mount_dir, want_dev, err)))
+			return rc;
+		if ((rc = lb_mount_fs(res->device, res->mount_dir, fs.type, plan->replay_log, err)))
+			return rc;
+		step(on_step, "mount");
+	}
+	snprintf(res->rootfs, sizeof(res->rootfs), "%s/rootfs", res->mount_dir);
+	if (stat(res->rootfs, &st) != 0 || !S_ISDIR(st.st_mode))
+		snprintf(res->rootfs, sizeof(res->rootfs), "%s", res->mount_dir);
+	return LB_OK;
+}
+
+__attribute__((format(printf, 2, 3))) static void say_fmt(lb_rescue_say_fn say,
+							   const char *fmt, ...)
+{
+	if (!say)
+		return;
+	char line[PATH_MAX + 256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(line);
+}
+
+/* Removes a dm device only if it is still the one lifeboat created. */
+static int remove_own_dm(const char *name, const char *uuid, lb_rescue_say_fn say,
+			 struct lb_err *err)
+{
+	struct lb_dm_info info;
+	int rc = lb_dm_info(name, &info, err);
+	if (rc || !info.exists)
+		return rc;
+	if (strcmp(info.uuid, uuid)) {
+		say_fmt(say, "left %s alone: its uuid '%s' is not lifeboat's", name, info.uuid);
+		return LB_OK;
+	}
+	if ((rc = lb_dm_remove(name, err)))
+		return rc;
+	say_fmt(say, "removed device-mapper device %s", name);
+	return LB_OK;
+}
+
+int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
+			       struct lb_err *err)
+{
+	struct lb_journal_entry *e;
+	size_t n;
+	int rc = lb_journal_load(journal_path, &e, &n, err);
+	if (rc)
+		return rc;
+	for (size_t i = n; i-- > 0 && !rc;) {
+		if (!strcmp(e[i].kind, "mount")) {
+			bool was = lb_is_mounted(e[i].arg1, NULL, 0);
+			rc = lb_umount(e[i].arg1, err);
+			if (!rc && was)
+				say_fmt(say, "unmounted %s", e[i].arg1);
+		} else if (!strcmp(e[i].kind, "mkdir")) {
+			if (rmdir(e[i].arg1) == 0)
+				say_fmt(say, "removed directory %s", e[i].arg1);
+		} else if (!strcmp(e[i].kind, "dm")) {
+			rc = remove_own_dm(e[i].arg1, e[i].arg2, say, err);
+		}
+	}
+	free(e);
+	if (rc)
+		return rc;
+	if (unlink(journal_path) != 0 && errno != ENOENT)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", journal_path);
+	return LB_OK;
+}
+
+static bool loop_still_bound(const char *dev_path, const char *backing)
+{
+	char p[128], line[PATH_MAX];
+	const char *name = strrchr(dev_path, '/');
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name ? name + 1 : dev_path);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return false;
+	bool bound = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (bound)
+		line[strcspn(line, "\n")] = '\0';
+	return bound && !strcmp(line, backing);
+}
+
+static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct lb_err *err)
+{
+	struct lb_journal_entry *e;
+	size_t n;
+	int rc = lb_journal_load(journal_path, &e, &n, err);
+	if (rc)
+		return rc;
+	for (size_t i = n; i-- > 0 && !rc;) {
+		if (strcmp(e[i].kind, "dm"))
+			continue;
+		struct lb_dm_info info;
+		if ((rc = lb_dm_info(e[i].arg1, &info, err)))
+			break;
+		if (info.exists && info.open_count > 0) {
+			free(e);
+			return LB_OK; /* still in use by another session: keep it */
+		}
+		rc = remove_own_dm(e[i].arg1, e[i].arg2, say, err);
+	}
+	/* Auto-clearing loop devices go with their last user; wait for it,
+	 * so "nothing left" is true when we return. */
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (strcmp(e[i].kind, "loop"))
+			continue;
+		for (int tries = 0; tries < 100 && loop_still_bound(e[i].arg1, e[i].arg2); tries++)
+			nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+		if (loop_still_bound(e[i].arg1, e[i].arg2))
+			say_fmt(say, "warning: %s (over %s) is still attached; something else holds it",
+				e[i].arg1, e[i].arg2);
+		else
+			say_fmt(say, "detached %s (%s)", e[i].arg1, e[i].arg2);
+	}
+	free(e);
+	if (!rc && unlink(journal_path) != 0 && errno != ENOENT)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", journal_path);
+	return rc;
+}
+
+int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err)
+{
+	DIR *d = opendir(LB_POOLS_DIR);
+	if (!d)
+		return LB_OK;
+	struct dirent *de;
+	int rc = LB_OK;
+	while (!rc && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), LB_POOLS_DIR "/%s", de->d_name);
+		rc = teardown_pool(p, say, err);
+	}
+	closedir(d);
+	return rc;
+}

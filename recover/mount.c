@@ -1,0 +1,192 @@
+/* lifeboat recover mount: a container's filesystem, read-only, from its thin
+ * pool, without dockerd. Parses options, builds the plan from Docker's files
+ * (lib/docker) and the pool metadata (lib/thinmeta), then lib/rescue acts. */
+#include "docker/dataroot.h"
+#include "dm/dm.h"
+#include "recover/verbs.h"
+#include "rescue/session.h"
+#include "thinmeta/thinmeta.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fputs("Usage: lifeboat recover mount [options] <container> [DIR]\n"
+	      "\n"
+	      "Activate a container's thin device from its pool and mount its filesystem\n"
+	      "read-only, without the Docker daemon. The pool is reused if it is active;\n"
+	      "otherwise lifeboat attaches its loop files read-only and activates it with\n"
+	      "the read_only feature (Docker's pool name, so a second pool can never open\n"
+	      "the same metadata). The filesystem's journal is not replayed (xfs:\n"
+	      "norecovery,nouuid; ext4: noload). Nothing in the pool changes.\n"
+	      "\n"
+	      "The last line of output is the directory holding the container's root\n"
+	      "filesystem (the rootfs/ inside the device). Undo with 'lifeboat recover umount'.\n"
+	      "\n"
+	      "Arguments:\n"
+	      "  <container>        name, full id, or unique id prefix\n"
+	      "  DIR                where to mount (default /run/lifeboat/mnt/<name>)\n"
+	      "\n"
+	      "Options:\n"
+	      "  --pool-dev NAME    the active pool device to use (direct-lvm), e.g.\n"
+	      "                     docker-thinpool; default: dm.thinpooldev or Docker's name\n"
+	      "  --replay-log       activate writable and let the filesystem replay its\n"
+	      "                     journal: WRITES to the pool's data and metadata\n"
+	      "  --force            mount a device Docker marked deleted\n"
+	      "  --daemon-json FILE Docker's daemon config (default /etc/docker/daemon.json)\n"
+	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
+	      "  --json             print the result as JSON\n"
+	      "  -q, -v             quieter, more verbose\n"
+	      "\n"
+	      "Exit codes: 0 mounted; 1 failed; 2 usage or ambiguous container; 3 container,\n"
+	      "device or file not found; 4 refused (deleted device, something else mounted,\n"
+	      "suspended pool); 5 corrupt metadata.\n"
+	      "\n"
+	      "Example:\n"
+	      "  cd \"$(lifeboat recover mount web | tail -n 1)\" && ls\n",
+	      out);
+}
+
+/* Test hook (documented in tests/): LIFEBOAT_TEST_KILL_AFTER=<step> makes
+ * lifeboat SIGKILL itself after that step, to prove teardown after a crash. */
+static void kill_after_step(const char *stepname)
+{
+	const char *want = getenv("LIFEBOAT_TEST_KILL_AFTER");
+	if (want && !strcmp(want, stepname))
+		raise(SIGKILL);
+}
+
+int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
+{
+	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_FORCE, OPT_DAEMON_JSON };
+	static const struct option opts[] = {{"pool-dev", required_argument, NULL, OPT_POOL_DEV},
+					     {"replay-log", no_argument, NULL, OPT_REPLAY},
+					     {"force", no_argument, NULL, OPT_FORCE},
+					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
+					     LB_GLOBAL_LONGOPTS,
+					     {0}};
+	const char *pool_dev = NULL, *daemon_json = NULL;
+	bool replay = false, force = false;
+	int c;
+	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+		if (lb_global_opt(c, optarg, g))
+			continue;
+		switch (c) {
+		case OPT_POOL_DEV: pool_dev = optarg; break;
+		case OPT_REPLAY: replay = true; break;
+		case OPT_FORCE: force = true; break;
+		case OPT_DAEMON_JSON: daemon_json = optarg; break;
+		case 'h': usage(stdout); return LB_OK;
+		default: return lb_usage_error("recover mount", "unknown option");
+		}
+	}
+	if (optind >= argc || argc - optind > 2)
+		return lb_usage_error("recover mount", "expected <container> [DIR]");
+	const char *query = argv[optind];
+	const char *dir = argc - optind == 2 ? argv[optind + 1] : NULL;
+
+	struct lb_err err = {0};
+	struct lb_docker_root *root = NULL;
+	struct lb_thinmeta *meta = NULL;
+	struct lb_docker_root_opts ropts = {.data_root = g->docker_root, .daemon_json = daemon_json};
+	int rc = lb_docker_root_load(&ropts, &root, &err);
+	if (rc)
+		goto fail;
+	const struct lb_docker_container *ct;
+	if ((rc = lb_docker_resolve(root, query, &ct, &err)))
+		goto fail;
+	struct lb_docker_view v;
+	lb_docker_view_of(root, ct, &v);
+	if (!v.device_hash[0] || !v.device_ok) {
+		rc = v.code ? v.code : LB_ENOTFOUND;
+		lb_fail(&err, rc, "%s: no usable device record%s%s", v.id, v.error ? ": " : "",
+			v.error ? v.error->msg : "");
+		goto fail;
+	}
+	if (v.deleted && !force) {
+		rc = lb_fail(&err, LB_EUNSAFE,
+			     "%s (%s): Docker marked device %u deleted; --force mounts it anyway",
+			     v.name + (v.name[0] == '/'), v.device_hash, v.device_id);
+		goto fail;
+	}
+	if (!lb_dm_available(&err)) {
+		rc = err.code;
+		lb_err_wrap(&err, "cannot activate devices (try 'lifeboat recover image %s -o FILE')",
+			    query);
+		goto fail;
+	}
+
+	struct lb_rescue_plan plan = {
+		.container_id = v.id,
+		.container_name = v.name + (v.name[0] == '/'),
+		.pool_name = pool_dev ? pool_dev : root->pool_name,
+		.thin_name = v.device_name,
+		.device_id = v.device_id,
+		.size_bytes = v.size_bytes,
+		.mount_dir = dir,
+		.replay_log = replay,
+	};
+	if (!pool_dev && root->pool_kind == LB_DM_POOL_LOOPBACK) {
+		if (!root->data_file.exists || !root->metadata_file.exists) {
+			rc = lb_fail(&err, LB_ENOTFOUND, "%s: missing (the pool's %s file)",
+				     root->data_file.exists ? root->metadata_file.path
+							    : root->data_file.path,
+				     root->data_file.exists ? "metadata" : "data");
+			goto fail;
+		}
+		plan.data_path = root->data_file.path;
+		plan.metadata_path = root->metadata_file.path;
+		/* The block size and the device's presence come from the pool's
+		 * own metadata; a device the pool lacks is not worth activating. */
+		if ((rc = lb_thinmeta_open(plan.metadata_path, &meta, &err)))
+			goto fail;
+		plan.data_block_size_sectors = lb_thinmeta_superblock(meta)->data_block_size_sectors;
+		struct lb_thin_device td;
+		if ((rc = lb_thinmeta_find_device(meta, v.device_id, &td, &err))) {
+			lb_err_wrap(&err, "%s: device %u", plan.container_name, v.device_id);
+			goto fail;
+		}
+	}
+	if (replay && g->verbosity >= 0)
+		fprintf(stderr,
+			"lifeboat: --replay-log: activating %s writable; the filesystem will replay "
+			"its journal, writing to the thin device %u and so to the pool's data and "
+			"metadata\n",
+			plan.pool_name, v.device_id);
+
+	struct lb_rescue_result res;
+	if ((rc = lb_rescue_mount(&plan, kill_after_step, &res, &err)))
+		goto fail;
+	if (g->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b}",
+				      "container", plan.container_name, "id", v.id, "rootfs",
+				      res.rootfs, "mount_dir", res.mount_dir, "device", res.device,
+				      "pool", plan.pool_name, "device_id", (int)v.device_id,
+				      "read_only", !replay, "pool_created", res.pool_created,
+				      "thin_created", res.thin_created, "already_mounted",
+				      res.already_mounted);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		if (g->verbosity > 0)
+			fprintf(stderr, "lifeboat: %s: %s %s (%s) at %s, pool %s%s\n",
+				plan.container_name, res.already_mounted ? "already mounted" : "mounted",
+				res.device, res.fstype[0] ? res.fstype : "?", res.mount_dir,
+				plan.pool_name, res.pool_created ? " (activated read-only)" : " (reused)");
+		printf("%s\n", res.rootfs);
+	}
+	lb_thinmeta_close(meta);
+	lb_docker_root_free(root);
+	return LB_OK;
+fail:
+	lb_print_error("%s", err.msg);
+	if (meta)
+		lb_thinmeta_close(meta);
+	lb_docker_root_free(root);
+	return rc;
+}
