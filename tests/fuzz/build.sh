@@ -37,6 +37,10 @@ while blocks and not any(blocks[-1]):
 open(sys.argv[2], 'wb').write(b''.join(blocks))
 PY
 	done
+	# One with a metadata snapshot, in the block after the last.
+	cp "$dir/seed-6" "$dir/seed-6-snap"
+	python3 "$TOP/tests/tools/thinmeta-edit.py" metadata-snap "$dir/seed-6-snap" \
+		$(($(stat -c %s "$dir/seed-6") / 4096))
 	rm -rf "$tmp"
 }
 

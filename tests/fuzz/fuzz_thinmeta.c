@@ -1,14 +1,15 @@
 /* libFuzzer target: the input is a thin-pool metadata file. Opens it through
  * a memfd, lists the devices and walks every device's mappings in every
- * coalescing mode (then the same for its metadata snapshot, if any), and
- * checks the walk's promises: ranges non-empty, strictly
- * ascending and inside the data device. Any crash, sanitizer report, hang or
- * broken promise is a finding.
+ * coalescing mode, then the same in its metadata snapshot if it has one, and
+ * checks the walk's promises: ranges non-empty, strictly ascending and inside
+ * the data device. Any crash, sanitizer report, hang or broken promise is a
+ * finding.
  *
  * Inputs a whole number of blocks long get every block's checksum fixed up
- * first (block 0 as a superblock, the rest as btree nodes), so mutations get
- * past the checksums to the structure checks; other lengths are read as they
- * are, which exercises the checksum checks and short files. */
+ * first (block 0 and blocks with the superblock magic as superblocks, the
+ * rest as btree nodes), so mutations get past the checksums to the structure
+ * checks; other lengths are read as they are, which exercises the checksum
+ * checks and short files. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size % LB_THINMETA_BLOCK_BYTES == 0) {
 		for (size_t off = 0; off < size; off += LB_THINMETA_BLOCK_BYTES) {
 			uint8_t *b = copy + off;
-			uint32_t salt = off == 0 ? SUPERBLOCK_CSUM_XOR : LB_BTREE_CSUM_XOR;
+			bool super = off == 0 || lb_le64(b + 32) == LB_THIN_SUPERBLOCK_MAGIC;
+			uint32_t salt = super ? SUPERBLOCK_CSUM_XOR : LB_BTREE_CSUM_XOR;
 			uint32_t csum = lb_crc32c(~0u, b + 4, LB_THINMETA_BLOCK_BYTES - 4) ^ salt;
 			for (int i = 0; i < 4; i++)
 				b[i] = (uint8_t)(csum >> (8 * i));
