@@ -82,3 +82,13 @@ fixture_extract() { # xfs|ext4 DEST
 	FIXTURE=$("$TOP/tests/fixtures/ensure" "$1") || return 1
 	mkdir -p "$2" && tar --sparse -C "$2" -xf "$FIXTURE/docker-root.tar"
 }
+
+# The fingerprint of a pool's loop files (tests/tools/sparse-sha256).
+pool_fingerprint() { # DATA_ROOT
+	"$TOP/tests/tools/sparse-sha256" "$1/devicemapper/devicemapper/metadata" "$1/devicemapper/devicemapper/data"
+}
+
+# Lists a directory tree as `docker export` lists it (relative paths, sorted),
+# and the sha256 of every regular file in it.
+tree_files() { (cd "$1" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort); }
+tree_sha256() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sed 's| \./| |'); }

@@ -113,7 +113,10 @@ static int ensure_pool(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_s
 	snprintf(uuid, sizeof(uuid), LB_DM_UUID_PREFIX "POOL-%s", plan->pool_name);
 	if ((rc = lb_journal_append(pj, "dm", plan->pool_name, uuid, err)))
 		goto out;
-	if ((rc = lb_dm_create(plan->pool_name, uuid, ro, &table, 1, pool, err)))
+	/* The kernel refuses thin-pool in a read-only dm table (the target is
+	 * "always writeable"); the read_only feature in the table is what keeps
+	 * the metadata untouched, and the loop devices under it are read-only. */
+	if ((rc = lb_dm_create(plan->pool_name, uuid, false, &table, 1, pool, err)))
 		goto out;
 	res->pool_created = true;
 	step(on_step, "pool");
