@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The demo's guest half (runs inside the VM; see tests/demo.sh).
+set -euo pipefail
+fixture=$1
+LB="$TOP/lifeboat"
+run() { printf '\n$ %s\n' "$*"; "$@"; }
+tar --sparse -C /var/lib/docker -xf "$fixture/docker-root.tar"
+mkdir -p /etc/docker && cp "$fixture/daemon.json" /etc/docker/daemon.json
+echo "The host crashed: dockerd, containerd and the shims were killed -9 while the"
+echo "container 'db' was writing, and the power went out. /var/lib/docker is as it was left."
+if "$LB" recover ls --help >/dev/null 2>&1; then run "$LB" recover ls; fi
+run "$LB" recover mount web
+root=$("$LB" -q recover mount web | tail -n 1)
+run cat "$root/etc/motd"
+run ls -l "$root/data/www"
+run "$LB" recover mount db
+root=$("$LB" -q recover mount db | tail -n 1)
+run ls -l "$root/data/db"
+run "$LB" -v recover umount --all
+echo
+echo "Pool metadata and data were never written: the pool ran with read_only, over read-only loop devices."
