@@ -5,5 +5,6 @@
 
 int cmd_recover_mount(int argc, char **argv, struct lb_globals *g);
 int cmd_recover_umount(int argc, char **argv, struct lb_globals *g);
+int cmd_recover_image(int argc, char **argv, struct lb_globals *g);
 
 #endif

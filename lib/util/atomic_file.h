@@ -1,0 +1,42 @@
+/* An output file that appears under its name only when it is complete: it is
+ * written as a temporary file in the same directory, then fsynced and
+ * renamed into place (and the directory fsynced), so a crash or an error
+ * never leaves a half-written file under the final name. An existing file is
+ * refused unless the caller asks to replace it.
+ *
+ *   struct lb_atomic_file f;
+ *   if ((rc = lb_atomic_file_open(&f, path, replace, 0600, &err))) return rc;
+ *   ...write to f.fd...
+ *   rc = rc ? rc : lb_atomic_file_commit(&f, &err);
+ *   lb_atomic_file_abort(&f); // removes the temporary file unless committed */
+#ifndef LIFEBOAT_ATOMIC_FILE_H
+#define LIFEBOAT_ATOMIC_FILE_H
+
+#include "util/error.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct lb_atomic_file {
+	int fd; /* the temporary file, open for writing; -1 when closed */
+	char path[PATH_MAX];
+	char tmp_path[PATH_MAX];
+	bool replace;
+	bool committed;
+};
+
+/* Creates the temporary file ("<dir>/.<name>.XXXXXX", mode `mode`). An
+ * existing `path` is LB_EUNSAFE unless `replace`; with `replace`, a path that
+ * is there but not a regular file is LB_EUNSAFE too. */
+int lb_atomic_file_open(struct lb_atomic_file *f, const char *path, bool replace, mode_t mode,
+			struct lb_err *err);
+
+/* fsyncs and closes the file, renames it to its name (never over a file that
+ * appeared meanwhile, unless `replace`), fsyncs the directory. */
+int lb_atomic_file_commit(struct lb_atomic_file *f, struct lb_err *err);
+
+/* Closes and removes the temporary file if it was not committed. Idempotent. */
+void lb_atomic_file_abort(struct lb_atomic_file *f);
+
+#endif

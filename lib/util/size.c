@@ -1,0 +1,29 @@
+#include "util/size.h"
+
+#include <stdio.h>
+
+char *lb_size_human(char *buf, size_t cap, uint64_t bytes)
+{
+	static const char units[] = "BKMGTPE";
+	unsigned exp = 0;
+	while (exp + 1 < sizeof(units) - 1 && bytes >= (1ull << (10 * (exp + 1))))
+		exp++;
+	if (exp == 0) {
+		snprintf(buf, cap, "%lluB", (unsigned long long)bytes);
+		return buf;
+	}
+	uint64_t whole = bytes >> (10 * exp);
+	uint64_t rest = bytes & ((1ull << (10 * exp)) - 1);
+	/* One decimal, rounded; "1.0" is shown as "1". */
+	uint64_t tenths = (rest * 10 + (1ull << (10 * exp)) / 2) >> (10 * exp);
+	if (tenths == 10) {
+		whole++;
+		tenths = 0;
+	}
+	if (tenths)
+		snprintf(buf, cap, "%llu.%llu%c", (unsigned long long)whole,
+			 (unsigned long long)tenths, units[exp]);
+	else
+		snprintf(buf, cap, "%llu%c", (unsigned long long)whole, units[exp]);
+	return buf;
+}

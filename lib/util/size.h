@@ -1,0 +1,13 @@
+/* Byte counts for people, the way lsblk prints them: binary units, one
+ * decimal where it matters ("512M", "68.6M", "1.5G", "4K", "100B"). */
+#ifndef LIFEBOAT_SIZE_H
+#define LIFEBOAT_SIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes the size into buf (at least 16 bytes make room for any value) and
+ * returns buf. */
+char *lb_size_human(char *buf, size_t cap, uint64_t bytes);
+
+#endif

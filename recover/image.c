@@ -1,0 +1,349 @@
+/* lifeboat recover image: a container's thin device as a file, read from the
+ * pool's loop files alone: no device-mapper, no loop devices, no mounts.
+ * Parses options, finds the device through lib/docker and lib/thinmeta, and
+ * lets lib/image copy it into a file that appears only when complete. */
+#include "docker/dataroot.h"
+#include "dm/dm.h"
+#include "image/thin_image.h"
+#include "recover/verbs.h"
+#include "thinmeta/thinmeta.h"
+#include "util/atomic_file.h"
+#include "util/size.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+static void usage(FILE *out)
+{
+	fputs("Usage: lifeboat recover image [options] <container> -o FILE\n"
+	      "\n"
+	      "Copy a container's thin device out of Docker's devicemapper pool into an\n"
+	      "image file, reading only the pool's files (devicemapper/devicemapper/data and\n"
+	      "metadata): no device-mapper, loop devices or mounts, so it works on any\n"
+	      "Linux host, as any user who can read those files. The pool's files are only\n"
+	      "ever opened read-only.\n"
+	      "\n"
+	      "The image is a sparse file of the device's full size: blocks the pool maps\n"
+	      "are copied, the rest stay holes (zeros, as the device reads there). With\n"
+	      "--zstd it is one zstd stream of the whole device instead; `zstd -d` gives\n"
+	      "the raw image back. Either way it is written to a temporary file next to\n"
+	      "FILE, synced, then renamed: FILE never holds half an image. The image has\n"
+	      "mode 0600, as it holds all the container's files.\n"
+	      "\n"
+	      "Mount the raw image read-only without replaying its journal; the\n"
+	      "container's files are under rootfs/:\n"
+	      "  xfs:  mount -o loop,ro,norecovery,nouuid FILE DIR\n"
+	      "  ext4: mount -o loop,ro,noload FILE DIR   (or: debugfs -R 'ls /rootfs' FILE)\n"
+	      "\n"
+	      "The last line of output is the image's path.\n"
+	      "\n"
+	      "Arguments:\n"
+	      "  <container>          name, full id, or unique id prefix\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o, --output FILE    the image to write (required)\n"
+	      "      --zstd[=LEVEL]   write a zstd stream, level 1-19 (default 3)\n"
+	      "      --force          replace an existing FILE; image a device Docker\n"
+	      "                       marked deleted\n"
+	      "      --copy MODE      how raw images are copied: 'read' (pread/pwrite,\n"
+	      "                       skipping zeros; the default) or 'range'\n"
+	      "                       (copy_file_range: on the pool's own xfs/btrfs a\n"
+	      "                       reflink, which shares the data file's blocks)\n"
+	      "      --metadata FILE  the pool's metadata (default <root>/devicemapper/\n"
+	      "                       devicemapper/metadata), e.g. a copy, or a dm.thinpooldev\n"
+	      "                       pool's metadata device while the pool is not active\n"
+	      "      --data FILE      the pool's data (default .../devicemapper/data)\n"
+	      "      --daemon-json FILE  Docker's daemon config (default /etc/docker/daemon.json)\n"
+	      "      --root DIR       Docker data root (default /var/lib/docker)\n"
+	      "      --json           print the result as JSON\n"
+	      "  -q, -v               quieter (no progress), more verbose (copy statistics)\n"
+	      "\n"
+	      "Progress goes to stderr when it is a terminal.\n"
+	      "\n"
+	      "Exit codes: 0 written; 1 failed; 2 usage or ambiguous container; 3 container,\n"
+	      "device, data or metadata file not found; 4 refused (FILE exists, device marked\n"
+	      "deleted); 5 corrupt metadata (the message names the metadata block) or a\n"
+	      "mapping beyond the end of the data file.\n"
+	      "\n"
+	      "Example:\n"
+	      "  lifeboat recover image web -o /srv/rescue/web.img &&\n"
+	      "  mount -o loop,ro,noload /srv/rescue/web.img /mnt && ls /mnt/rootfs\n",
+	      out);
+}
+
+/* Set by SIGINT/SIGTERM/SIGHUP; the copy stops at its next piece and the
+ * temporary file is removed. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct progress {
+	const char *label;
+	bool show; /* stderr is a terminal and not -q */
+	bool shown;
+	double last;
+};
+
+static int on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress *p = ctx;
+	if (interrupted)
+		return 1;
+	if (!p->show)
+		return 0;
+	double t = now_seconds();
+	if (done < total && t - p->last < 0.1)
+		return 0;
+	p->last = t;
+	char a[16], b[16];
+	fprintf(stderr, "\r%s: %s of %s mapped copied (%llu%%) ", p->label,
+		lb_size_human(a, sizeof(a), done), lb_size_human(b, sizeof(b), total),
+		total ? (unsigned long long)(done * 100 / total) : 100ull);
+	p->shown = true;
+	return 0;
+}
+
+struct image_args {
+	const char *query, *output, *metadata, *data, *daemon_json;
+	enum lb_image_format format;
+	enum lb_image_method method;
+	int zstd_level;
+	bool force;
+};
+
+static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_args *a,
+		      bool *help)
+{
+	enum { OPT_ZSTD = 1, OPT_FORCE, OPT_COPY, OPT_METADATA, OPT_DATA, OPT_DAEMON_JSON };
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"zstd", optional_argument, NULL, OPT_ZSTD},
+					     {"force", no_argument, NULL, OPT_FORCE},
+					     {"copy", required_argument, NULL, OPT_COPY},
+					     {"metadata", required_argument, NULL, OPT_METADATA},
+					     {"data", required_argument, NULL, OPT_DATA},
+					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
+					     LB_GLOBAL_LONGOPTS,
+					     {0}};
+	const char *cmd = "recover image";
+	int c;
+	*help = false;
+	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+		if (lb_global_opt(c, optarg, g))
+			continue;
+		switch (c) {
+		case 'o': a->output = optarg; break;
+		case OPT_FORCE: a->force = true; break;
+		case OPT_METADATA: a->metadata = optarg; break;
+		case OPT_DATA: a->data = optarg; break;
+		case OPT_DAEMON_JSON: a->daemon_json = optarg; break;
+		case OPT_ZSTD: {
+			a->format = LB_IMAGE_ZSTD;
+			if (!optarg)
+				break;
+			char *end;
+			long level = strtol(optarg, &end, 10);
+			if (*end || end == optarg || level < 1 || level > ZSTD_maxCLevel())
+				return lb_usage_error(cmd, "--zstd=%s: a level from 1 to %d", optarg,
+						      ZSTD_maxCLevel());
+			a->zstd_level = (int)level;
+			break;
+		}
+		case OPT_COPY:
+			if (!strcmp(optarg, "read"))
+				a->method = LB_IMAGE_READ_WRITE;
+			else if (!strcmp(optarg, "range"))
+				a->method = LB_IMAGE_COPY_RANGE;
+			else
+				return lb_usage_error(cmd, "--copy %s: 'read' or 'range'", optarg);
+			break;
+		case 'h': *help = true; return LB_OK;
+		default: return lb_usage_error(cmd, "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return lb_usage_error(cmd, "expected a container");
+	if (argc - optind > 1)
+		return lb_usage_error(cmd, "expected one container, got '%s' too", argv[optind + 1]);
+	if (!a->output)
+		return lb_usage_error(cmd, "-o FILE is required");
+	a->query = argv[optind];
+	return LB_OK;
+}
+
+/* The container's device, or why there is none to copy. */
+static int find_device(const struct lb_docker_root *root, const struct image_args *a,
+		       struct lb_docker_view *v, struct lb_err *err)
+{
+	const struct lb_docker_container *ct;
+	int rc = lb_docker_resolve(root, a->query, &ct, err);
+	if (rc)
+		return rc;
+	lb_docker_view_of(root, ct, v);
+	if (v->error && (!v->device_hash[0] || !v->device_ok))
+		return lb_fail(err, v->code, "%s: no device to copy: %s", a->query, v->error->msg);
+	if (!v->has_device_json)
+		return lb_fail(err, LB_ENOTFOUND, "%s/%s: missing: container %s has no device record",
+			       root->metadata_dir, v->device_hash, a->query);
+	if (v->deleted && !a->force)
+		return lb_fail(err, LB_EUNSAFE,
+			       "%s: device %u (%s): Docker marked it deleted; --force copies it anyway",
+			       a->query, v->device_id, v->device_hash);
+	return 0;
+}
+
+/* A pool the kernel runs may hold newer metadata than its file says. */
+static void warn_if_active(const struct lb_docker_root *root, const struct lb_globals *g)
+{
+	struct lb_dm_info info;
+	if (g->verbosity < 0 || !lb_dm_available(NULL) || lb_dm_info(root->pool_name, &info, NULL) ||
+	    !info.exists)
+		return;
+	lb_print_error("%s: warning: the pool is active; what the kernel has not committed to "
+		       "its metadata yet is not in the image (stop the containers first)",
+		       root->pool_name);
+}
+
+static int print_result(const struct image_args *a, const struct lb_docker_view *v,
+			const struct lb_image_stats *st, double seconds, const struct lb_globals *g)
+{
+	if (g->json) {
+		json_t *o = json_pack(
+			"{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f}", "image",
+			a->output, "container", v->name[0] == '/' ? v->name + 1 : v->name, "id", v->id,
+			"device_hash", v->device_hash, "device_id", (json_int_t)v->device_id,
+			"size_bytes", (json_int_t)st->size_bytes, "mapped_bytes",
+			(json_int_t)st->mapped_bytes, "data_bytes", (json_int_t)st->data_bytes,
+			"written_bytes", (json_int_t)st->written_bytes, "block_size_bytes",
+			(json_int_t)st->block_bytes, "format",
+			a->format == LB_IMAGE_ZSTD ? "zstd" : "raw", "method", st->method, "seconds",
+			seconds);
+		if (!o)
+			return LB_EFAIL;
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+		return LB_OK;
+	}
+	if (g->verbosity > 0) {
+		char s[16], m[16], w[16];
+		fprintf(stderr,
+			"lifeboat: %s: device %u: %s, %s mapped in %llu ranges, %s written by %s in "
+			"%.2f s (%.0f MiB/s)\n",
+			a->query, v->device_id, lb_size_human(s, sizeof(s), st->size_bytes),
+			lb_size_human(m, sizeof(m), st->mapped_bytes), (unsigned long long)st->ranges,
+			lb_size_human(w, sizeof(w), st->written_bytes), st->method, seconds,
+			seconds > 0 ? (double)st->mapped_bytes / (1 << 20) / seconds : 0.0);
+		if (st->beyond_size_bytes)
+			fprintf(stderr, "lifeboat: %s: %llu bytes mapped past the device's size "
+					"were left out, as the device cannot read them\n",
+				a->query, (unsigned long long)st->beyond_size_bytes);
+	}
+	printf("%s\n", a->output);
+	return LB_OK;
+}
+
+int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
+{
+	struct image_args a = {.format = LB_IMAGE_RAW, .method = LB_IMAGE_READ_WRITE};
+	bool help;
+	int rc = parse_args(argc, argv, g, &a, &help);
+	if (rc || help) {
+		if (help)
+			usage(stdout);
+		return rc;
+	}
+
+	struct lb_err err = {0};
+	struct lb_docker_root *root = NULL;
+	struct lb_thinmeta *meta = NULL;
+	int data_fd = -1;
+	struct lb_atomic_file out = {.fd = -1};
+	struct lb_docker_root_opts ropts = {.data_root = g->docker_root,
+					    .daemon_json = a.daemon_json};
+	struct lb_docker_view v;
+	if ((rc = lb_docker_root_load(&ropts, &root, &err)) || (rc = find_device(root, &a, &v, &err)))
+		goto done;
+
+	const char *meta_path = a.metadata ? a.metadata : root->metadata_file.path;
+	const char *data_path = a.data ? a.data : root->data_file.path;
+	if ((rc = lb_thinmeta_open(meta_path, &meta, &err)))
+		goto done;
+	data_fd = open(data_path, O_RDONLY | O_CLOEXEC);
+	if (data_fd < 0) {
+		rc = lb_fail_errno(&err, lb_exit_for_errno(errno), errno, "%s: open pool data",
+				   data_path);
+		goto done;
+	}
+	if (lb_thinmeta_superblock(meta)->needs_check && g->verbosity >= 0)
+		lb_print_error("%s: warning: the pool's metadata is flagged needs_check; copying "
+			       "what it maps", meta_path);
+	if (!a.metadata)
+		warn_if_active(root, g);
+
+	if ((rc = lb_atomic_file_open(&out, a.output, a.force, 0600, &err))) {
+		size_t n = strlen(err.msg);
+		if (rc == LB_EUNSAFE && !a.force)
+			snprintf(err.msg + n, sizeof(err.msg) - n, " (--force replaces it)");
+		goto done;
+	}
+	catch_signals();
+	struct progress prog = {.label = a.query, .show = g->verbosity >= 0 && isatty(2)};
+	const struct lb_image_source src = {.meta = meta,
+					    .dev_id = v.device_id,
+					    .size_bytes = v.size_bytes,
+					    .data_fd = data_fd,
+					    .data_name = data_path};
+	const struct lb_image_opts iopts = {.format = a.format,
+					    .method = a.method,
+					    .zstd_level = a.zstd_level,
+					    .progress = on_progress,
+					    .progress_ctx = &prog};
+	struct lb_image_stats st;
+	double t0 = now_seconds();
+	rc = lb_image_write(&src, out.fd, a.output, &iopts, &st, &err);
+	if (prog.shown)
+		fputc('\n', stderr);
+	if (rc == LB_ENOTFOUND)
+		lb_err_wrap(&err, "%s: device %u", a.query, v.device_id);
+	if (!rc)
+		rc = lb_atomic_file_commit(&out, &err);
+	if (!rc)
+		rc = print_result(&a, &v, &st, now_seconds() - t0, g);
+done:
+	if (rc)
+		lb_print_error("%s", err.msg);
+	lb_atomic_file_abort(&out);
+	if (data_fd >= 0)
+		close(data_fd);
+	lb_thinmeta_close(meta);
+	lb_docker_root_free(root);
+	return rc;
+}
