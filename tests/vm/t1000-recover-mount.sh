@@ -36,8 +36,7 @@ for v in xfs ext4; do
 
 	test_expect_success "$v: db, killed while writing, shows the files it synced before the crash" '
 		rootfs=$("$LIFEBOAT" recover mount db | tail -n 1) &&
-		(cd "$rootfs" && sha256sum -c "'$FIXTURE'/db.sha256") &&
-		[ -e "$rootfs/data/db/journal" ]
+		(cd "$rootfs" && sha256sum -c "'$FIXTURE'/db.sha256")
 	'
 
 	test_expect_success "$v: deleted files are absent, changed files have the new content" '
