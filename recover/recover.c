@@ -5,6 +5,7 @@
 static const struct lb_cmd recover_verbs[] = {
 	{"mount", cmd_recover_mount, "activate a container's thin device and mount it read-only"},
 	{"umount", cmd_recover_umount, "unmount and remove exactly what 'mount' created"},
+	{"ls", cmd_recover_ls, "list containers, their thin devices and the pool, from files alone"},
 	{"image", cmd_recover_image, "copy a container's thin device into an image file, no device-mapper"},
 	{0},
 };
