@@ -35,7 +35,7 @@ ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 all: lifeboat
 
 lifeboat: $(MAIN_OBJ) $(GROUP_OBJ) $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(LIBS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -16,6 +16,11 @@ int lb_fs_probe(const char *dev_path, struct lb_fs_probe *out, struct lb_err *er
 				     "%s: cannot open to probe the filesystem", dev_path);
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
+	/* Only the types we can mount without writing (see options.c): probing
+	 * every known signature costs many reads of a cold thin device. Other
+	 * signatures then read as "no filesystem", which is reported. */
+	char *known[] = {"xfs", "ext4", "ext3", "ext2", NULL};
+	blkid_probe_filter_superblocks_type(pr, BLKID_FLTR_ONLYIN, known);
 	int r = blkid_do_safeprobe(pr);
 	const char *v = NULL;
 	int rc = LB_OK;
