@@ -3,6 +3,7 @@
 # pool metadata passes thin_check and the containers are the expected ones.
 . "$(dirname "$0")/../lib.sh"
 test_require "thin_check (thin-provisioning-tools)" 'command -v thin_check'
+test_require 'tests/tools/thinmeta-dump builds (make tools)' 'make -s -C "$TOP" tools'
 
 for v in xfs ext4; do
 	R=$TMP_TEST/$v
@@ -12,6 +13,12 @@ for v in xfs ext4; do
 	'
 	test_expect_success "$v: thin_check accepts the crashed pool metadata" '
 		thin_check '$R'/devicemapper/devicemapper/metadata
+	'
+	test_expect_success "$v: lib/thinmeta reads the crashed pool exactly as thin_dump does" '
+		thin_dump '$R'/devicemapper/devicemapper/metadata >dump.xml &&
+		awk -f "$TOP/tests/tools/thin-dump-canon.awk" dump.xml >want &&
+		"$TOP/build/tools/thinmeta-dump" '$R'/devicemapper/devicemapper/metadata >got &&
+		expect_file_same want got && grep -c "^range" got
 	'
 	test_expect_success "$v: the container configs name web, batch, created and db" '
 		FIXTURE=$("$TOP/tests/fixtures/ensure" '$v') &&
