@@ -111,6 +111,16 @@ for stop in loop pool thin mount; do
 	'
 done
 
+test_expect_success '--replay-log says it writes, mounts read-write, and is torn down like the rest' '
+	pool_fingerprint '$R' >before &&
+	rootfs=$("$LIFEBOAT" recover mount --replay-log db 2>warn | tail -n 1) &&
+	grep -q "writ" warn && grep -q "replay" warn &&
+	grep -q " /run/lifeboat/mnt/db [a-z0-9]* rw," /proc/self/mounts &&
+	(cd "$rootfs" && sha256sum -c "'$FIXTURE'/db.sha256") && [ -s "$rootfs/data/db/journal" ] &&
+	"$LIFEBOAT" recover umount --all && no_lifeboat_devices &&
+	pool_fingerprint '$R' >after && ! cmp -s before after
+'
+
 test_expect_success 'bad input: unknown container is exit 3 and names it' '
 	expect_exit 3 "$LIFEBOAT" recover mount nosuch 2>err && grep -q nosuch err && no_lifeboat_devices
 '
