@@ -10,7 +10,7 @@ pkgs=(
 	# the VM test world: QEMU, a busybox initramfs, kernel tools
 	qemu-system-x86 busybox-static cpio kmod file
 	# witnesses and generators inside the VM
-	docker.io dmsetup thin-provisioning-tools xfsprogs e2fsprogs util-linux zstd jq
+	docker.io dmsetup thin-provisioning-tools xfsprogs e2fsprogs util-linux zstd jq bc
 	# registry tests
 	docker-registry skopeo apache2-utils openssl curl python3
 )
