@@ -1,0 +1,585 @@
+#include "doctor/doctor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const code_names[] = {
+	[LB_DOC_ORPHAN_THIN_DEVICE] = "orphan-thin-device",
+	[LB_DOC_MISSING_THIN_DEVICE] = "missing-thin-device",
+	[LB_DOC_OPEN_TRANSACTION] = "open-transaction",
+	[LB_DOC_TRANSACTION_MISMATCH] = "transaction-mismatch",
+	[LB_DOC_DEVICE_MARKED_DELETED] = "device-marked-deleted",
+	[LB_DOC_DANGLING_MOUNT_ID] = "dangling-mount-id",
+	[LB_DOC_DANGLING_CACHE_ID] = "dangling-cache-id",
+	[LB_DOC_BASE_DEVICE_MISMATCH] = "base-device-mismatch",
+	[LB_DOC_UNREADABLE_DEVICE_FILE] = "unreadable-device-file",
+	[LB_DOC_NEXT_DEVICE_ID_TOO_LOW] = "next-device-id-too-low",
+};
+
+const char *lb_doctor_code_name(enum lb_doctor_code code)
+{
+	if ((size_t)code < sizeof(code_names) / sizeof(code_names[0]) && code_names[code])
+		return code_names[code];
+	return "unknown";
+}
+
+/* The check's working state: the report being built and what earlier checks
+ * already cover, so one cause is reported once. */
+struct ctx {
+	const struct lb_docker_root *root;
+	const struct lb_docker_layer *layers;
+	size_t n_layers;
+	const struct lb_doctor_pool *pool;
+	struct lb_doctor_report *rep;
+	size_t cap;
+	bool any_unreadable;
+	const char *handled_hash; /* the pending transaction's device file, or NULL */
+	bool handled_id_set;
+	uint64_t handled_id;
+};
+
+static struct lb_doctor_finding *add_finding(struct ctx *c, enum lb_doctor_code code)
+{
+	struct lb_doctor_report *r = c->rep;
+	if (r->n_findings == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct lb_doctor_finding *bigger = realloc(r->findings, cap * sizeof(*bigger));
+		if (!bigger)
+			return NULL;
+		r->findings = bigger;
+		c->cap = cap;
+	}
+	struct lb_doctor_finding *f = &r->findings[r->n_findings++];
+	memset(f, 0, sizeof(*f));
+	f->code = code;
+	if (code != LB_DOC_NEXT_DEVICE_ID_TOO_LOW)
+		r->n_problems++;
+	else
+		f->note = true;
+	return f;
+}
+
+__attribute__((format(printf, 2, 3))) static void add_object(struct lb_doctor_finding *f,
+							      const char *fmt, ...)
+{
+	if (f->n_objects == LB_DOCTOR_MAX_OBJECTS)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->objects[f->n_objects++], LB_DOCTOR_OBJECT_MAX, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static void set_text(char *buf, size_t cap,
+							    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
+}
+
+static struct lb_doctor_action *add_action(struct lb_doctor_finding *f,
+					   enum lb_doctor_action_kind kind)
+{
+	if (f->n_actions == LB_DOCTOR_MAX_ACTIONS)
+		return NULL; /* never: no finding needs more */
+	struct lb_doctor_action *a = &f->actions[f->n_actions++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	return a;
+}
+
+static void act_pool_delete(struct lb_doctor_finding *f, uint64_t dev_id)
+{
+	struct lb_doctor_action *a = add_action(f, LB_ACT_POOL_DELETE);
+	if (a)
+		a->dev_id = dev_id;
+}
+
+static void act_file(struct lb_doctor_finding *f, enum lb_doctor_action_kind kind,
+		     const char *file)
+{
+	struct lb_doctor_action *a = add_action(f, kind);
+	if (a)
+		snprintf(a->file, sizeof(a->file), "%s", file);
+}
+
+static bool pool_has(const struct lb_doctor_pool *p, uint64_t id, const struct lb_thin_device **out)
+{
+	size_t lo = 0, hi = p->n_devices;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->devices[mid].dev_id == id) {
+			if (out)
+				*out = &p->devices[mid];
+			return true;
+		}
+		if (p->devices[mid].dev_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* A readable device file that names this thin device id, or NULL. */
+static const struct lb_docker_device *file_for_id(const struct lb_docker_root *r, uint64_t id)
+{
+	for (size_t i = 0; i < r->n_devices; i++)
+		if (r->devices[i].err.code == 0 && r->devices[i].dm.device_id == id)
+			return &r->devices[i];
+	return NULL;
+}
+
+static const char *container_name(const struct lb_docker_container *ct)
+{
+	if (ct->config_err.code == 0 && ct->config.name[0])
+		return ct->config.name + (ct->config.name[0] == '/');
+	return ct->id;
+}
+
+static const char *hash_label(const char *hash)
+{
+	return hash[0] ? hash : "base";
+}
+
+/* Adds every container and layer that uses device `hash` to the finding's
+ * objects and returns how many there are. The base device is used by
+ * every image: it counts as referenced. */
+static size_t add_references(const struct ctx *c, const char *hash, struct lb_doctor_finding *f)
+{
+	size_t n = 0;
+	if (!hash[0])
+		return 1;
+	for (size_t i = 0; i < c->root->n_containers; i++) {
+		const struct lb_docker_container *ct = &c->root->containers[i];
+		if (ct->mount_err.code)
+			continue;
+		bool rw = !strcmp(ct->mount.mount_id, hash);
+		if (rw || !strcmp(ct->mount.init_id, hash)) {
+			n++;
+			if (f)
+				add_object(f, "container %s (%.12s) %s", container_name(ct), ct->id,
+					   rw ? "rootfs" : "init layer");
+		}
+	}
+	for (size_t i = 0; i < c->n_layers; i++) {
+		if (!strcmp(c->layers[i].cache_id, hash)) {
+			n++;
+			if (f)
+				add_object(f, "image layer %s", c->layers[i].chain_id);
+		}
+	}
+	return n;
+}
+
+static bool is_handled_hash(const struct ctx *c, const char *hash)
+{
+	return c->handled_hash && !strcmp(c->handled_hash, hash);
+}
+
+static int check_unreadable(struct ctx *c)
+{
+	for (size_t i = 0; i < c->root->n_devices; i++) {
+		const struct lb_docker_device *d = &c->root->devices[i];
+		if (d->err.code == 0)
+			continue;
+		c->any_unreadable = true;
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_UNREADABLE_DEVICE_FILE);
+		if (!f)
+			return -1;
+		add_object(f, "device file %s/%s", c->root->metadata_dir, lb_dm_device_file(d->dm.hash));
+		add_object(f, "%.180s", d->err.msg);
+		add_references(c, d->dm.hash, f);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd refuses to start: \"devmapper: Failed to load device files: "
+			 "Unknown device %s\"",
+			 d->dm.hash);
+		set_text(f->fix, sizeof(f->fix),
+			 "move the file into the backup; dockerd then starts, and whatever used "
+			 "device %s reports it missing",
+			 hash_label(d->dm.hash));
+		act_file(f, LB_ACT_REMOVE_FILE, lb_dm_device_file(d->dm.hash));
+	}
+	return 0;
+}
+
+static int check_transaction(struct ctx *c)
+{
+	const struct lb_docker_root *r = c->root;
+	const struct lb_doctor_pool *p = c->pool;
+	if (r->transaction_err.code == LB_ENOTFOUND)
+		return 0; /* dockerd treats a missing file as "nothing open" */
+	if (r->transaction_err.code) {
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_TRANSACTION_MISMATCH);
+		if (!f)
+			return -1;
+		add_object(f, "%s/%s", r->metadata_dir, LB_DM_TRANSACTION_FILE);
+		add_object(f, "%.180s", r->transaction_err.msg);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd ignores the damage and reads open_transaction_id 0, below the "
+			 "pool's %llu; it logs \"Open Transaction id 0 is less than pool "
+			 "transaction id\"",
+			 (unsigned long long)p->trans_id);
+		set_text(f->fix, sizeof(f->fix),
+			 "rewrite transaction-metadata with open_transaction_id %llu (the pool's)",
+			 (unsigned long long)p->trans_id);
+		struct lb_doctor_action *a = add_action(f, LB_ACT_SET_OPEN_TRANSACTION);
+		if (a)
+			a->new_id = p->trans_id;
+		return 0;
+	}
+	const struct lb_dm_transaction *t = &r->transaction;
+	if (t->open_transaction_id < p->trans_id) {
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_TRANSACTION_MISMATCH);
+		if (!f)
+			return -1;
+		add_object(f, "%s/%s: open_transaction_id %llu", r->metadata_dir,
+			   LB_DM_TRANSACTION_FILE, (unsigned long long)t->open_transaction_id);
+		add_object(f, "pool transaction id %llu", (unsigned long long)p->trans_id);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "Docker's files are older than the pool (restored from a backup?): "
+			 "dockerd logs \"Open Transaction id %llu is less than pool transaction id "
+			 "%llu\"; devices created since may be orphans",
+			 (unsigned long long)t->open_transaction_id, (unsigned long long)p->trans_id);
+		set_text(f->fix, sizeof(f->fix),
+			 "rewrite transaction-metadata with open_transaction_id %llu (the pool's)",
+			 (unsigned long long)p->trans_id);
+		struct lb_doctor_action *a = add_action(f, LB_ACT_SET_OPEN_TRANSACTION);
+		if (a)
+			a->new_id = p->trans_id;
+		return 0;
+	}
+	if (t->open_transaction_id == p->trans_id)
+		return 0;
+
+	/* Pending: dockerd would roll back (delete the device, remove its file). */
+	c->handled_hash = t->device_hash;
+	c->handled_id_set = true;
+	c->handled_id = t->device_id;
+	struct lb_doctor_finding *f = add_finding(c, LB_DOC_OPEN_TRANSACTION);
+	if (!f)
+		return -1;
+	const struct lb_docker_device *file = lb_docker_root_device(r, t->device_hash);
+	bool has_file = file && file->err.code == 0;
+	bool in_pool = pool_has(p, t->device_id, NULL);
+	add_object(f, "%s/%s: open_transaction_id %llu, device %s, thin device %u", r->metadata_dir,
+		   LB_DM_TRANSACTION_FILE, (unsigned long long)t->open_transaction_id,
+		   hash_label(t->device_hash), t->device_id);
+	add_object(f, "pool transaction id %llu; thin device %u %s; device file %s",
+		   (unsigned long long)p->trans_id, t->device_id,
+		   in_pool ? "in the pool" : "not in the pool", has_file ? "present" : "absent");
+	size_t refs = add_references(c, t->device_hash, f);
+	if (refs && in_pool && has_file) {
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd rolls the transaction back at start: it deletes thin device %u "
+			 "and the file of %s, destroying data that %zu container(s)/layer(s) use",
+			 t->device_id, hash_label(t->device_hash), refs);
+		set_text(f->fix, sizeof(f->fix),
+			 "commit instead of rolling back: pool message \"set_transaction_id %llu "
+			 "%llu\"; nothing is deleted",
+			 (unsigned long long)p->trans_id, (unsigned long long)t->open_transaction_id);
+		struct lb_doctor_action *a = add_action(f, LB_ACT_POOL_SET_TRANSACTION);
+		if (a) {
+			a->old_id = p->trans_id;
+			a->new_id = t->open_transaction_id;
+		}
+	} else if (refs && in_pool) {
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd rolls back at start and deletes thin device %u, which holds the "
+			 "data of %s that %zu container(s)/layer(s) use; no file describes it",
+			 t->device_id, hash_label(t->device_hash), refs);
+		set_text(f->fix, sizeof(f->fix),
+			 "none: restore the device file of %s from a backup first (its size is "
+			 "not in the pool), then run doctor again",
+			 hash_label(t->device_hash));
+	} else {
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd rolls the transaction back at start (deletes thin device %u and "
+			 "the file of %s); nothing uses them",
+			 t->device_id, hash_label(t->device_hash));
+		set_text(f->fix, sizeof(f->fix), "the same rollback:%s%s remove transaction-metadata",
+			 in_pool ? " pool message \"delete\" of the device," : "",
+			 has_file ? " move its device file into the backup," : "");
+		if (in_pool)
+			act_pool_delete(f, t->device_id);
+		if (file)
+			act_file(f, LB_ACT_REMOVE_FILE, lb_dm_device_file(t->device_hash));
+		act_file(f, LB_ACT_REMOVE_FILE, LB_DM_TRANSACTION_FILE);
+	}
+	return 0;
+}
+
+static int check_device_files(struct ctx *c)
+{
+	const struct lb_docker_root *r = c->root;
+	for (size_t i = 0; i < r->n_devices; i++) {
+		const struct lb_docker_device *d = &r->devices[i];
+		if (d->err.code || is_handled_hash(c, d->dm.hash))
+			continue;
+		const char *file = lb_dm_device_file(d->dm.hash);
+		bool in_pool = pool_has(c->pool, d->dm.device_id, NULL);
+		if (d->dm.deleted) {
+			struct lb_doctor_finding *f = add_finding(c, LB_DOC_DEVICE_MARKED_DELETED);
+			if (!f)
+				return -1;
+			add_object(f, "device %s, thin device %u (%s)", hash_label(d->dm.hash),
+				   d->dm.device_id, in_pool ? "in the pool" : "not in the pool");
+			size_t refs = add_references(c, d->dm.hash, f);
+			if (refs) {
+				set_text(f->consequence, sizeof(f->consequence),
+					 "dockerd refuses to activate it (\"marked for deletion\"): "
+					 "the container(s)/layer(s) using it cannot start or be copied");
+				set_text(f->fix, sizeof(f->fix),
+					 "clear the deleted flag in its device file (still used)");
+				act_file(f, LB_ACT_CLEAR_DELETED, file);
+			} else {
+				set_text(f->consequence, sizeof(f->consequence),
+					 "nothing uses it, and without deferred deletion dockerd never "
+					 "finishes deleting it: its space stays taken");
+				set_text(f->fix, sizeof(f->fix), "finish the deletion:%s move its device "
+					 "file into the backup",
+					 in_pool ? " pool message \"delete\" of the device," : "");
+				if (in_pool)
+					act_pool_delete(f, d->dm.device_id);
+				act_file(f, LB_ACT_REMOVE_FILE, file);
+			}
+			continue;
+		}
+		if (in_pool)
+			continue;
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_MISSING_THIN_DEVICE);
+		if (!f)
+			return -1;
+		add_object(f, "device %s: thin device %u is not in the pool", hash_label(d->dm.hash),
+			   d->dm.device_id);
+		size_t refs = add_references(c, d->dm.hash, f);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "activating it fails, so does removing it (docker rm: \"failed to remove "
+			 "root filesystem\")%s",
+			 refs ? "; the data of the objects listed is gone" : "; nothing uses it");
+		set_text(f->fix, sizeof(f->fix),
+			 "move its device file into the backup%s",
+			 refs ? "; the objects listed are lost (dangling-mount-id remains: docker rm "
+				"them)"
+			      : "");
+		act_file(f, LB_ACT_REMOVE_FILE, file);
+	}
+	return 0;
+}
+
+static int check_orphans(struct ctx *c)
+{
+	const struct lb_doctor_pool *p = c->pool;
+	for (size_t i = 0; i < p->n_devices; i++) {
+		const struct lb_thin_device *td = &p->devices[i];
+		if (file_for_id(c->root, td->dev_id) ||
+		    (c->handled_id_set && c->handled_id == td->dev_id))
+			continue;
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_ORPHAN_THIN_DEVICE);
+		if (!f)
+			return -1;
+		add_object(f, "thin device %llu: %llu blocks mapped, created in pool transaction %llu",
+			   (unsigned long long)td->dev_id, (unsigned long long)td->mapped_blocks,
+			   (unsigned long long)td->transaction_id);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "no device file names it: its space is leaked, and dockerd logs \"Device "
+			 "ID %llu exists in pool but it is supposed to be unused\" when it reaches it",
+			 (unsigned long long)td->dev_id);
+		if (c->any_unreadable) {
+			set_text(f->fix, sizeof(f->fix),
+				 "none for now: it may be the device of the unreadable device file; "
+				 "restore that file, or delete it by hand once you know");
+		} else {
+			set_text(f->fix, sizeof(f->fix),
+				 "pool message \"delete %llu\": its blocks return to the pool",
+				 (unsigned long long)td->dev_id);
+			act_pool_delete(f, td->dev_id);
+		}
+	}
+	return 0;
+}
+
+static int check_references(struct ctx *c)
+{
+	const struct lb_docker_root *r = c->root;
+	for (size_t i = 0; i < r->n_containers; i++) {
+		const struct lb_docker_container *ct = &r->containers[i];
+		if (ct->mount_err.code)
+			continue;
+		const char *ids[2] = {ct->mount.mount_id, ct->mount.init_id};
+		for (int k = 0; k < 2; k++) {
+			if (!ids[k][0] || lb_docker_root_device(r, ids[k]))
+				continue;
+			struct lb_doctor_finding *f = add_finding(c, LB_DOC_DANGLING_MOUNT_ID);
+			if (!f)
+				return -1;
+			add_object(f, "container %s (%.12s)", container_name(ct), ct->id);
+			add_object(f, "%s/mounts/%s/%s: %s", r->layerdb_dir, ct->id,
+				   k ? "init-id" : "mount-id", ids[k]);
+			set_text(f->consequence, sizeof(f->consequence),
+				 "docker start, cp and export fail: \"devmapper: Unknown device "
+				 "%s\"; %s",
+				 ids[k],
+				 k ? "its init layer is gone" : "its filesystem is not in the pool "
+								 "under any known device");
+			set_text(f->fix, sizeof(f->fix),
+				 "none: nothing is left to recover; 'docker rm %s' removes the "
+				 "container cleanly",
+				 container_name(ct));
+		}
+	}
+	for (size_t i = 0; i < c->n_layers; i++) {
+		const struct lb_docker_layer *l = &c->layers[i];
+		if (lb_docker_root_device(r, l->cache_id))
+			continue;
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_DANGLING_CACHE_ID);
+		if (!f)
+			return -1;
+		add_object(f, "image layer %s: cache-id %s", l->chain_id, l->cache_id);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "new containers of images with this layer fail: \"devmapper: Unknown "
+			 "device %s\"; existing containers are separate snapshots and keep working",
+			 l->cache_id);
+		set_text(f->fix, sizeof(f->fix),
+			 "none: remove the image (docker rmi) and pull or load it again");
+	}
+	return 0;
+}
+
+static int check_base(struct ctx *c)
+{
+	const struct lb_docker_root *r = c->root;
+	const struct lb_doctor_pool *p = c->pool;
+	const struct lb_docker_device *base = lb_docker_root_device(r, "");
+	if (r->deviceset_err.code || !p->base_fs_type[0] || !base || base->err.code ||
+	    !base->dm.initialized || base->dm.deleted)
+		return 0;
+	const struct lb_dm_deviceset *s = &r->deviceset;
+	/* dockerd fills in empty values itself (the upgrade case); only a
+	 * stored value that differs stops it. */
+	bool uuid_bad = s->base_device_uuid[0] && strcmp(s->base_device_uuid, p->base_fs_uuid);
+	bool fs_bad = s->base_device_filesystem[0] && strcmp(s->base_device_filesystem, p->base_fs_type);
+	if (!uuid_bad && !fs_bad)
+		return 0;
+	struct lb_doctor_finding *f = add_finding(c, LB_DOC_BASE_DEVICE_MISMATCH);
+	if (!f)
+		return -1;
+	add_object(f, "%s/%s: BaseDeviceUUID %s, BaseDeviceFilesystem %s", r->metadata_dir,
+		   LB_DM_DEVICESET_FILE, s->base_device_uuid, s->base_device_filesystem);
+	add_object(f, "base device (thin device %u): %s filesystem, UUID %s", base->dm.device_id,
+		   p->base_fs_type, p->base_fs_uuid);
+	if (uuid_bad)
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd refuses to start: \"Current Base Device UUID:%s does not match "
+			 "with stored UUID:%s. Possibly using a different thin pool than last "
+			 "invocation\"",
+			 p->base_fs_uuid, s->base_device_uuid);
+	else
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd mounts new devices as %s, but they hold %s", s->base_device_filesystem,
+			 p->base_fs_type);
+	set_text(f->fix, sizeof(f->fix),
+		 "rewrite deviceset-metadata with BaseDeviceUUID %s and BaseDeviceFilesystem %s",
+		 p->base_fs_uuid, p->base_fs_type);
+	struct lb_doctor_action *a = add_action(f, LB_ACT_SET_BASE_FS);
+	if (a) {
+		snprintf(a->uuid, sizeof(a->uuid), "%s", p->base_fs_uuid);
+		snprintf(a->fs, sizeof(a->fs), "%s", p->base_fs_type);
+	}
+	return 0;
+}
+
+static int check_next_id(struct ctx *c)
+{
+	const struct lb_docker_root *r = c->root;
+	if (r->deviceset_err.code)
+		return 0;
+	uint64_t max = 0;
+	for (size_t i = 0; i < r->n_devices; i++)
+		if (r->devices[i].err.code == 0 && r->devices[i].dm.device_id > max)
+			max = r->devices[i].dm.device_id;
+	if (c->pool->n_devices && c->pool->devices[c->pool->n_devices - 1].dev_id > max)
+		max = c->pool->devices[c->pool->n_devices - 1].dev_id;
+	if (r->deviceset.next_device_id >= max)
+		return 0;
+	struct lb_doctor_finding *f = add_finding(c, LB_DOC_NEXT_DEVICE_ID_TOO_LOW);
+	if (!f)
+		return -1;
+	add_object(f, "%s/%s: next_device_id %u, highest id in use %llu", r->metadata_dir,
+		   LB_DM_DEVICESET_FILE, r->deviceset.next_device_id, (unsigned long long)max);
+	set_text(f->consequence, sizeof(f->consequence),
+		 "none: dockerd 20.10 saves next_device_id only when it creates the base device "
+		 "and skips every id a device file names");
+	set_text(f->fix, sizeof(f->fix), "none needed");
+	return 0;
+}
+
+int lb_doctor_check(const struct lb_docker_root *root, const struct lb_docker_layer *layers,
+		    size_t n_layers, const struct lb_doctor_pool *pool,
+		    struct lb_doctor_report *out, struct lb_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct ctx c = {.root = root, .layers = layers, .n_layers = n_layers, .pool = pool, .rep = out};
+	int rc = check_unreadable(&c);
+	if (!rc)
+		rc = check_transaction(&c);
+	if (!rc)
+		rc = check_device_files(&c);
+	if (!rc)
+		rc = check_orphans(&c);
+	if (!rc)
+		rc = check_references(&c);
+	if (!rc)
+		rc = check_base(&c);
+	if (!rc)
+		rc = check_next_id(&c);
+	if (rc) {
+		lb_doctor_report_free(out);
+		return lb_fail(err, LB_EFAIL, "%s: doctor: out of memory", root->data_root);
+	}
+	return LB_OK;
+}
+
+void lb_doctor_report_free(struct lb_doctor_report *r)
+{
+	free(r->findings);
+	memset(r, 0, sizeof(*r));
+}
+
+static void uuid_text(const uint8_t *u, char *out, size_t cap)
+{
+	snprintf(out, cap,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
+}
+
+bool lb_doctor_identify_fs(const uint8_t *buf, size_t len, char *type, size_t type_cap,
+			   char *uuid, size_t uuid_cap)
+{
+	if (len < 2048)
+		return false;
+	/* xfs: "XFSB" at 0, sb_uuid at offset 32. */
+	if (!memcmp(buf, "XFSB", 4)) {
+		snprintf(type, type_cap, "xfs");
+		uuid_text(buf + 32, uuid, uuid_cap);
+		return true;
+	}
+	/* ext2/3/4: superblock at 1024, magic 0xEF53 at +56, s_uuid at +104;
+	 * Docker's mkfs.ext4 (and blkid) call it ext4 when it has extents. */
+	const uint8_t *sb = buf + 1024;
+	if (sb[56] == 0x53 && sb[57] == 0xef) {
+		uint32_t incompat = (uint32_t)sb[96] | (uint32_t)sb[97] << 8 | (uint32_t)sb[98] << 16 |
+				    (uint32_t)sb[99] << 24;
+		uint32_t compat = (uint32_t)sb[92] | (uint32_t)sb[93] << 8;
+		const char *t = (incompat & 0x40) ? "ext4" : (compat & 0x4) ? "ext3" : "ext2";
+		snprintf(type, type_cap, "%s", t);
+		uuid_text(sb + 104, uuid, uuid_cap);
+		return true;
+	}
+	return false;
+}

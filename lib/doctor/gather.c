@@ -1,0 +1,149 @@
+#include "doctor/gather.h"
+#include "docker/jsonfile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int cmp_layers(const void *a, const void *b)
+{
+	return strcmp(((const struct lb_docker_layer *)a)->chain_id,
+		      ((const struct lb_docker_layer *)b)->chain_id);
+}
+
+/* Every readable layer of layerdb/sha256/; damaged ones are left out (the
+ * doctor judges devices, not the layer store's own files). */
+static int load_layers(const char *layerdb_dir, struct lb_doctor_inputs *in, struct lb_err *err)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/sha256", layerdb_dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? LB_OK
+				       : lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot list", dir);
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = LB_OK;
+	while ((e = readdir(d))) {
+		if (strlen(e->d_name) != LB_DOCKER_ID_LEN || !lb_dj_is_hex(e->d_name, LB_DOCKER_ID_LEN))
+			continue;
+		if (in->n_layers == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct lb_docker_layer *bigger = realloc(in->layers, cap * sizeof(*bigger));
+			if (!bigger) {
+				rc = lb_fail(err, LB_EFAIL, "%s: out of memory", dir);
+				break;
+			}
+			in->layers = bigger;
+		}
+		if (lb_docker_layer_load(layerdb_dir, e->d_name, &in->layers[in->n_layers], NULL) == 0)
+			in->n_layers++;
+	}
+	closedir(d);
+	if (in->n_layers)
+		qsort(in->layers, in->n_layers, sizeof(*in->layers), cmp_layers);
+	return rc;
+}
+
+static int on_device(void *ctx, const struct lb_thin_device *dev, struct lb_err *err)
+{
+	struct lb_doctor_inputs *in = ctx;
+	if ((in->n_devices & (in->n_devices - 1)) == 0) { /* 0, 1, 2, 4...: grow */
+		size_t cap = in->n_devices ? in->n_devices * 2 : 8;
+		struct lb_thin_device *bigger = realloc(in->devices, cap * sizeof(*bigger));
+		if (!bigger)
+			return lb_fail(err, LB_EFAIL, "pool devices: out of memory");
+		in->devices = bigger;
+	}
+	in->devices[in->n_devices++] = *dev;
+	return 0;
+}
+
+struct first_block {
+	bool found;
+	uint64_t dblock;
+};
+
+static int on_range(void *ctx, const struct lb_thin_range *range, struct lb_err *err)
+{
+	(void)err;
+	struct first_block *fb = ctx;
+	if (range->vblock == 0) {
+		fb->found = true;
+		fb->dblock = range->dblock;
+	}
+	return 1; /* the first range is all we need */
+}
+
+/* The filesystem on the base device: its first data block, read from the
+ * pool's data file. Leaves the type empty if that cannot be done. */
+static void probe_base(struct lb_thinmeta *m, const struct lb_docker_root *root,
+		       struct lb_doctor_inputs *in)
+{
+	const struct lb_docker_device *base = lb_docker_root_device(root, "");
+	if (!base || base->err.code || !root->data_file.exists)
+		return;
+	struct first_block fb = {0};
+	struct lb_thin_walk walk = {.coalesce = LB_THIN_PER_BLOCK, .on_range = on_range, .ctx = &fb};
+	struct lb_err ignored;
+	lb_thinmeta_walk_mappings(m, base->dm.device_id, &walk, &ignored);
+	if (!fb.found)
+		return;
+	uint8_t buf[4096];
+	int fd = open(root->data_file.path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t off = (off_t)(fb.dblock * in->data_block_size_sectors * 512);
+	ssize_t n = pread(fd, buf, sizeof(buf), off);
+	close(fd);
+	if (n == (ssize_t)sizeof(buf))
+		lb_doctor_identify_fs(buf, sizeof(buf), in->pool.base_fs_type,
+				      sizeof(in->pool.base_fs_type), in->pool.base_fs_uuid,
+				      sizeof(in->pool.base_fs_uuid));
+}
+
+int lb_doctor_gather(const struct lb_docker_root_opts *opts, struct lb_doctor_inputs *in,
+		     struct lb_err *err)
+{
+	memset(in, 0, sizeof(*in));
+	int rc = lb_docker_root_load(opts, &in->root, err);
+	if (rc)
+		return rc;
+	const struct lb_docker_root *r = in->root;
+	if (r->pool_kind != LB_DM_POOL_LOOPBACK || r->daemon.storage.metadatadev[0])
+		return lb_fail(err, LB_EUSAGE,
+			       "%s: the pool is a block device (%s); doctor reads loop-lvm pools only",
+			       r->data_root, r->pool_name);
+	if (!r->metadata_file.exists)
+		return lb_fail(err, LB_EINTEGRITY, "%s: missing (the pool's metadata file)",
+			       r->metadata_file.path);
+	if ((rc = load_layers(r->layerdb_dir, in, err)))
+		return rc;
+	struct lb_thinmeta *m;
+	if ((rc = lb_thinmeta_open(r->metadata_file.path, &m, err)))
+		return rc == LB_ENOTFOUND ? rc : LB_EINTEGRITY;
+	const struct lb_thin_superblock *sb = lb_thinmeta_superblock(m);
+	in->pool.trans_id = sb->trans_id;
+	in->data_block_size_sectors = sb->data_block_size_sectors;
+	rc = lb_thinmeta_for_each_device(m, on_device, in, err);
+	if (!rc)
+		probe_base(m, r, in);
+	lb_thinmeta_close(m);
+	if (rc)
+		return rc == LB_EFAIL ? rc : LB_EINTEGRITY;
+	in->pool.devices = in->devices;
+	in->pool.n_devices = in->n_devices;
+	return LB_OK;
+}
+
+void lb_doctor_inputs_free(struct lb_doctor_inputs *in)
+{
+	lb_docker_root_free(in->root);
+	free(in->layers);
+	free(in->devices);
+	memset(in, 0, sizeof(*in));
+}

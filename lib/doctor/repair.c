@@ -1,0 +1,619 @@
+#include "doctor/repair.h"
+
+#include "dm/dm.h"
+#include "docker/jsonfile.h"
+#include "loop/loop.h"
+#include "rescue/session.h"
+#include "rescue/tables.h"
+#include "session/journal.h"
+#include "util/atomic_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 2, 3))) static void say_fmt(lb_doctor_say_fn say, const char *fmt,
+							   ...)
+{
+	if (!say)
+		return;
+	char line[PATH_MAX + 512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	say(line);
+}
+
+static int fsync_path(const char *path, struct lb_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot open to sync", path);
+	int rc = 0;
+	if (fsync(fd) != 0 && errno != EINVAL)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot sync", path);
+	close(fd);
+	return rc;
+}
+
+static int mkdir_p(const char *dir, mode_t mode, struct lb_err *err)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
+	return LB_OK;
+}
+
+/* Copies a regular file; runs of zeros become holes, so a sparse pool
+ * metadata file stays sparse. The copy is fsynced. */
+static int copy_file(const char *from, const char *to, struct lb_err *err)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot open", from);
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		int saved = errno;
+		close(in);
+		return lb_fail_errno(err, LB_EFAIL, saved, "%s: cannot create", to);
+	}
+	static const uint8_t zeros[65536];
+	uint8_t buf[65536];
+	off_t pos = 0;
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot read", from);
+			break;
+		}
+		if (n == 0)
+			break;
+		if (!memcmp(buf, zeros, (size_t)n)) {
+			pos += n;
+			continue;
+		}
+		if (pwrite(out, buf, (size_t)n, pos) != n) {
+			rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot write", to);
+			break;
+		}
+		pos += n;
+	}
+	if (!rc && ftruncate(out, pos) != 0)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot set its size", to);
+	if (!rc && fsync(out) != 0)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot sync", to);
+	close(in);
+	close(out);
+	return rc;
+}
+
+/* Copies the regular files of `from` (one level) into `to`, recursing into
+ * subdirectories when `depth` allows. */
+static int copy_tree(const char *from, const char *to, int depth, struct lb_err *err)
+{
+	DIR *d = opendir(from);
+	if (!d)
+		return errno == ENOENT ? LB_OK
+				       : lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot list", from);
+	int rc = mkdir_p(to, 0700, err);
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char a[PATH_MAX], b[PATH_MAX];
+		if (snprintf(a, sizeof(a), "%s/%s", from, e->d_name) >= (int)sizeof(a) ||
+		    snprintf(b, sizeof(b), "%s/%s", to, e->d_name) >= (int)sizeof(b)) {
+			rc = lb_fail(err, LB_EFAIL, "%s/%s: path too long", from, e->d_name);
+			break;
+		}
+		struct stat st;
+		if (lstat(a, &st) != 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			rc = copy_file(a, b, err);
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			rc = copy_tree(a, b, depth - 1, err);
+	}
+	closedir(d);
+	if (!rc)
+		rc = fsync_path(to, err);
+	return rc;
+}
+
+static const char *action_text(const struct lb_doctor_action *a, char *buf, size_t cap)
+{
+	switch (a->kind) {
+	case LB_ACT_POOL_DELETE:
+		snprintf(buf, cap, "pool message: delete %llu", (unsigned long long)a->dev_id);
+		break;
+	case LB_ACT_POOL_SET_TRANSACTION:
+		snprintf(buf, cap, "pool message: set_transaction_id %llu %llu",
+			 (unsigned long long)a->old_id, (unsigned long long)a->new_id);
+		break;
+	case LB_ACT_REMOVE_FILE: snprintf(buf, cap, "remove metadata/%s (copy kept)", a->file); break;
+	case LB_ACT_CLEAR_DELETED:
+		snprintf(buf, cap, "rewrite metadata/%s: \"deleted\":false", a->file);
+		break;
+	case LB_ACT_SET_OPEN_TRANSACTION:
+		snprintf(buf, cap, "rewrite metadata/%s: \"open_transaction_id\":%llu",
+			 LB_DM_TRANSACTION_FILE, (unsigned long long)a->new_id);
+		break;
+	case LB_ACT_SET_BASE_FS:
+		snprintf(buf, cap, "rewrite metadata/%s: \"BaseDeviceUUID\":\"%s\", "
+			 "\"BaseDeviceFilesystem\":\"%s\"",
+			 LB_DM_DEVICESET_FILE, a->uuid, a->fs);
+		break;
+	}
+	return buf;
+}
+
+static int write_plan(const char *dir, const struct lb_doctor_inputs *in,
+		      const struct lb_doctor_report *rep, struct lb_err *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/plan.txt", dir);
+	FILE *f = fopen(path, "wxe");
+	if (!f)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", path);
+	fprintf(f, "lifeboat recover doctor --fix on %s\n"
+		   "To undo: stop dockerd; copy metadata/* back into %s/;\n"
+		   "with the pool inactive, copy pool-metadata over %s.\n\n",
+		in->root->data_root, in->root->metadata_dir, in->root->metadata_file.path);
+	for (size_t i = 0; i < rep->n_findings; i++) {
+		const struct lb_doctor_finding *fd = &rep->findings[i];
+		if (!fd->n_actions)
+			continue;
+		fprintf(f, "%s: %s\n", lb_doctor_code_name(fd->code), fd->objects[0]);
+		char buf[512];
+		for (size_t k = 0; k < fd->n_actions; k++)
+			fprintf(f, "  %s\n", action_text(&fd->actions[k], buf, sizeof(buf)));
+	}
+	int rc = 0;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot write", path);
+	fclose(f);
+	return rc;
+}
+
+int lb_doctor_backup(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
+		     const char *backup_dir, char *out, size_t out_cap, struct lb_err *err)
+{
+	const struct lb_docker_root *r = in->root;
+	if (backup_dir) {
+		snprintf(out, out_cap, "%s", backup_dir);
+	} else {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(out, out_cap, "%s/lifeboat-backup-%s", r->driver_home, stamp);
+	}
+	/* A new directory, never one that has a backup in it already. */
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", out);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		int rc = mkdir_p(parent, 0700, err);
+		if (rc)
+			return rc;
+	}
+	if (mkdir(out, 0700) != 0)
+		return lb_fail_errno(err, errno == EEXIST ? LB_EUNSAFE : LB_EFAIL, errno,
+				     "%s: cannot create the backup directory", out);
+	char to[PATH_MAX + 32];
+	snprintf(to, sizeof(to), "%s/metadata", out);
+	int rc = copy_tree(r->metadata_dir, to, 0, err);
+	if (!rc) {
+		char from[PATH_MAX + 16];
+		snprintf(from, sizeof(from), "%s/mounts", r->layerdb_dir);
+		snprintf(to, sizeof(to), "%s/layerdb-mounts", out);
+		rc = copy_tree(from, to, 1, err);
+	}
+	if (!rc) {
+		snprintf(to, sizeof(to), "%s/pool-metadata", out);
+		rc = copy_file(r->metadata_file.path, to, err);
+	}
+	if (!rc)
+		rc = write_plan(out, in, rep, err);
+	if (!rc)
+		rc = fsync_path(out, err);
+	return rc;
+}
+
+bool lb_doctor_needs_pool(const struct lb_doctor_report *rep)
+{
+	for (size_t i = 0; i < rep->n_findings; i++)
+		for (size_t k = 0; k < rep->findings[i].n_actions; k++)
+			if (rep->findings[i].actions[k].kind == LB_ACT_POOL_DELETE ||
+			    rep->findings[i].actions[k].kind == LB_ACT_POOL_SET_TRANSACTION)
+				return true;
+	return false;
+}
+
+/* ---- the pool, activated read-write for the messages ---- */
+
+struct pool_session {
+	char name[256];
+	char uuid[300];
+	char journal[PATH_MAX];
+	char loops[2][64];
+	char files[2][PATH_MAX];
+	bool created;
+};
+
+static int pool_activate(const struct lb_doctor_inputs *in, struct pool_session *ps,
+			 struct lb_err *err)
+{
+	const struct lb_docker_root *r = in->root;
+	memset(ps, 0, sizeof(*ps));
+	snprintf(ps->name, sizeof(ps->name), "%s", r->pool_name);
+	if (!lb_dm_available(err))
+		return err && err->code ? err->code : LB_EFAIL;
+	struct lb_dm_info info;
+	int rc = lb_dm_info(ps->name, &info, err);
+	if (rc)
+		return rc;
+	if (info.exists)
+		return lb_fail(err, LB_EUNSAFE,
+			       "%s: the pool is active; the pool repairs need it inactive (stop what "
+			       "uses it, 'lifeboat recover umount --all', or dmsetup remove it)",
+			       ps->name);
+	const char *paths[2] = {r->metadata_file.path, r->data_file.path};
+	for (int i = 0; i < 2; i++) {
+		struct lb_loop l;
+		bool found = false;
+		if ((rc = lb_loop_find(paths[i], &l, &found, err)))
+			return rc;
+		if (found)
+			return lb_fail(err, LB_EUNSAFE,
+				       "%s: attached to %s already; detach it (losetup -d) first",
+				       paths[i], l.dev_path);
+	}
+	if ((rc = mkdir_p(LB_POOLS_DIR, 0700, err)))
+		return rc;
+	snprintf(ps->journal, sizeof(ps->journal), LB_POOLS_DIR "/%s", ps->name);
+	struct lb_loop meta, data;
+	if ((rc = lb_loop_attach(paths[0], false, &meta, err)))
+		return rc;
+	if ((rc = lb_journal_append(ps->journal, "loop", meta.dev_path, paths[0], err)) ||
+	    (rc = lb_loop_attach(paths[1], false, &data, err))) {
+		lb_loop_release(&meta);
+		return rc;
+	}
+	snprintf(ps->loops[0], sizeof(ps->loops[0]), "%s", meta.dev_path);
+	snprintf(ps->loops[1], sizeof(ps->loops[1]), "%s", data.dev_path);
+	snprintf(ps->files[0], sizeof(ps->files[0]), "%s", paths[0]);
+	snprintf(ps->files[1], sizeof(ps->files[1]), "%s", paths[1]);
+	struct lb_dm_target table;
+	snprintf(ps->uuid, sizeof(ps->uuid), LB_DM_UUID_PREFIX "POOL-%s", ps->name);
+	rc = lb_journal_append(ps->journal, "loop", data.dev_path, paths[1], err);
+	if (!rc)
+		rc = lb_pool_table(meta.major, meta.minor, data.major, data.minor, data.size_bytes,
+				   in->data_block_size_sectors, false, &table, err);
+	if (!rc)
+		rc = lb_journal_append(ps->journal, "dm", ps->name, ps->uuid, err);
+	if (!rc)
+		rc = lb_dm_create(ps->name, ps->uuid, false, &table, 1, &info, err);
+	if (!rc)
+		ps->created = true;
+	/* The pool holds the loop devices now; autoclear detaches them with it. */
+	lb_loop_release(&meta);
+	lb_loop_release(&data);
+	return rc;
+}
+
+static bool loop_bound_to(const char *dev_path, const char *backing)
+{
+	char p[128], line[PATH_MAX];
+	const char *name = strrchr(dev_path, '/');
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name ? name + 1 : dev_path);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return false;
+	bool bound = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (bound)
+		line[strcspn(line, "\n")] = '\0';
+	return bound && !strcmp(line, backing);
+}
+
+/* Removes the pool (the kernel commits its metadata on the way) and waits
+ * for the auto-clearing loop devices to go. */
+static int pool_deactivate(struct pool_session *ps, struct lb_err *err)
+{
+	int rc = LB_OK;
+	if (ps->created) {
+		struct lb_dm_info info;
+		if ((rc = lb_dm_info(ps->name, &info, err)))
+			return rc;
+		if (info.exists && strcmp(info.uuid, ps->uuid))
+			return lb_fail(err, LB_EUNSAFE, "%s: not lifeboat's pool any more; left alone",
+				       ps->name);
+		if (info.exists && (rc = lb_dm_remove(ps->name, err)))
+			return rc;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!ps->loops[i][0])
+			continue;
+		for (int tries = 0; tries < 150 && loop_bound_to(ps->loops[i], ps->files[i]); tries++)
+			nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+		if (loop_bound_to(ps->loops[i], ps->files[i]))
+			return lb_fail(err, LB_EFAIL, "%s (over %s): still attached after the pool went",
+				       ps->loops[i], ps->files[i]);
+	}
+	if (ps->journal[0] && unlink(ps->journal) != 0 && errno != ENOENT)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", ps->journal);
+	return LB_OK;
+}
+
+/* ---- Docker's JSON files ---- */
+
+static int meta_path(const struct lb_docker_root *r, const char *file, char *out, size_t cap,
+		     struct lb_err *err)
+{
+	if (!file[0] || strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, ".."))
+		return lb_fail(err, LB_EUSAGE, "%s: not a metadata file name", file);
+	if (snprintf(out, cap, "%s/%s", r->metadata_dir, file) >= (int)cap)
+		return lb_fail(err, LB_EFAIL, "%s/%s: path too long", r->metadata_dir, file);
+	return LB_OK;
+}
+
+/* Loads a metadata file's object; a file that does not parse gives NULL
+ * when `fresh_if_bad` (the caller writes a new one), else an error. */
+static int load_json(const char *path, bool fresh_if_bad, json_t **out, struct lb_err *err)
+{
+	char *text;
+	size_t len;
+	*out = NULL;
+	int rc = lb_dj_read_file(path, &text, &len, err);
+	if (rc == LB_ENOTFOUND && fresh_if_bad)
+		return LB_OK;
+	if (rc)
+		return rc;
+	rc = lb_dj_parse(text, len, path, LB_DJ_STRICT, out, err);
+	free(text);
+	if (rc && fresh_if_bad) {
+		*out = NULL;
+		return LB_OK;
+	}
+	return rc;
+}
+
+/* Writes obj as Go's json.Marshal does (compact, keys in their order, no
+ * newline), atomically over `path`. */
+static int write_json(const char *path, json_t *obj, struct lb_err *err)
+{
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		return lb_fail(err, LB_EFAIL, "%s: cannot encode", path);
+	struct lb_atomic_file f;
+	int rc = lb_atomic_file_open(&f, path, true, 0600, err);
+	if (!rc) {
+		size_t len = strlen(text);
+		if (write(f.fd, text, len) != (ssize_t)len)
+			rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot write", f.tmp_path);
+		if (!rc)
+			rc = lb_atomic_file_commit(&f, err);
+		lb_atomic_file_abort(&f);
+	}
+	free(text);
+	return rc;
+}
+
+static int apply_file_action(const struct lb_docker_root *r, const struct lb_doctor_action *a,
+			     struct lb_err *err)
+{
+	char path[PATH_MAX];
+	json_t *obj = NULL;
+	int rc = LB_OK;
+	switch (a->kind) {
+	case LB_ACT_REMOVE_FILE:
+		if ((rc = meta_path(r, a->file, path, sizeof(path), err)))
+			return rc;
+		if (unlink(path) != 0 && errno != ENOENT)
+			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove", path);
+		return fsync_path(r->metadata_dir, err);
+	case LB_ACT_CLEAR_DELETED:
+		if ((rc = meta_path(r, a->file, path, sizeof(path), err)) ||
+		    (rc = load_json(path, false, &obj, err)))
+			return rc;
+		json_object_set_new(obj, "deleted", json_false());
+		break;
+	case LB_ACT_SET_OPEN_TRANSACTION:
+		if ((rc = meta_path(r, LB_DM_TRANSACTION_FILE, path, sizeof(path), err)) ||
+		    (rc = load_json(path, true, &obj, err)))
+			return rc;
+		if (!obj) /* damaged: a fresh one, as dockerd would write it */
+			obj = json_pack("{s:I, s:s, s:i}", "open_transaction_id", (json_int_t)0,
+					"device_hash", "", "device_id", 0);
+		json_object_set_new(obj, "open_transaction_id", json_integer((json_int_t)a->new_id));
+		break;
+	case LB_ACT_SET_BASE_FS:
+		if ((rc = meta_path(r, LB_DM_DEVICESET_FILE, path, sizeof(path), err)) ||
+		    (rc = load_json(path, false, &obj, err)))
+			return rc;
+		json_object_set_new(obj, "BaseDeviceUUID", json_string(a->uuid));
+		json_object_set_new(obj, "BaseDeviceFilesystem", json_string(a->fs));
+		break;
+	default: return LB_OK;
+	}
+	if (!obj)
+		return lb_fail(err, LB_EFAIL, "%s: out of memory", path);
+	rc = write_json(path, obj, err);
+	json_decref(obj);
+	return rc;
+}
+
+int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
+		    lb_doctor_say_fn say, struct lb_err *err)
+{
+	int rc = LB_OK;
+	char buf[512];
+	if (lb_doctor_needs_pool(rep)) {
+		struct pool_session ps;
+		if ((rc = pool_activate(in, &ps, err))) {
+			struct lb_err ignored;
+			pool_deactivate(&ps, &ignored);
+			return rc;
+		}
+		say_fmt(say, "activated pool %s read-write over %s and %s", ps.name, ps.loops[0],
+			ps.loops[1]);
+		for (size_t i = 0; i < rep->n_findings && !rc; i++) {
+			const struct lb_doctor_finding *f = &rep->findings[i];
+			for (size_t k = 0; k < f->n_actions && !rc; k++) {
+				const struct lb_doctor_action *a = &f->actions[k];
+				char msg[128];
+				if (a->kind == LB_ACT_POOL_DELETE)
+					snprintf(msg, sizeof(msg), "delete %llu",
+						 (unsigned long long)a->dev_id);
+				else if (a->kind == LB_ACT_POOL_SET_TRANSACTION)
+					snprintf(msg, sizeof(msg), "set_transaction_id %llu %llu",
+						 (unsigned long long)a->old_id,
+						 (unsigned long long)a->new_id);
+				else
+					continue;
+				rc = lb_dm_message(ps.name, 0, msg, err);
+				if (!rc)
+					say_fmt(say, "%s: %s", lb_doctor_code_name(f->code),
+						action_text(a, buf, sizeof(buf)));
+			}
+		}
+		struct lb_err derr = {0};
+		int drc = pool_deactivate(&ps, &derr);
+		if (!rc && drc) {
+			if (err)
+				*err = derr;
+			rc = drc;
+		}
+		if (rc)
+			return rc;
+		say_fmt(say, "removed pool %s again", ps.name);
+	}
+	for (size_t i = 0; i < rep->n_findings && !rc; i++) {
+		const struct lb_doctor_finding *f = &rep->findings[i];
+		for (size_t k = 0; k < f->n_actions && !rc; k++) {
+			const struct lb_doctor_action *a = &f->actions[k];
+			if (a->kind == LB_ACT_POOL_DELETE || a->kind == LB_ACT_POOL_SET_TRANSACTION)
+				continue;
+			rc = apply_file_action(in->root, a, err);
+			if (!rc)
+				say_fmt(say, "%s: %s", lb_doctor_code_name(f->code),
+					action_text(a, buf, sizeof(buf)));
+		}
+	}
+	return rc;
+}
+
+/* ---- is dockerd running on this data root? ---- */
+
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return !strcmp(a, b);
+}
+
+static bool read_small(const char *path, char *buf, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return true;
+}
+
+/* The data root of a dockerd from its command line. */
+static void dockerd_root(pid_t pid, const char *fallback, char *out, size_t cap)
+{
+	char path[64], args[8192];
+	size_t len;
+	snprintf(out, cap, "%s", fallback);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (!read_small(path, args, sizeof(args), &len))
+		return;
+	for (size_t i = 0; i < len;) {
+		const char *arg = args + i;
+		size_t alen = strlen(arg);
+		const char *next = i + alen + 1 < len ? args + i + alen + 1 : NULL;
+		if ((!strcmp(arg, "--data-root") || !strcmp(arg, "-g") || !strcmp(arg, "--graph")) &&
+		    next)
+			snprintf(out, cap, "%s", next);
+		else if (!strncmp(arg, "--data-root=", 12))
+			snprintf(out, cap, "%s", arg + 12);
+		else if (!strncmp(arg, "--graph=", 8))
+			snprintf(out, cap, "%s", arg + 8);
+		i += alen + 1;
+	}
+}
+
+static bool is_dockerd_on(pid_t pid, const char *data_root, const char *fallback)
+{
+	char path[64], comm[64];
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (!read_small(path, comm, sizeof(comm), &len))
+		return false;
+	comm[strcspn(comm, "\n")] = '\0';
+	if (strcmp(comm, "dockerd"))
+		return false;
+	char root[PATH_MAX];
+	dockerd_root(pid, fallback, root, sizeof(root));
+	return same_dir(root, data_root);
+}
+
+pid_t lb_doctor_find_dockerd(const char *data_root, const char *daemon_json_root)
+{
+	const char *fallback = daemon_json_root && daemon_json_root[0] ? daemon_json_root
+								       : LB_DOCKER_DEFAULT_ROOT;
+	char buf[32];
+	size_t len;
+	if (read_small("/var/run/docker.pid", buf, sizeof(buf), &len)) {
+		pid_t pid = (pid_t)atoi(buf);
+		if (pid > 0 && is_dockerd_on(pid, data_root, fallback))
+			return pid;
+	}
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	pid_t found = 0;
+	while (!found && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (is_dockerd_on((pid_t)pid, data_root, fallback))
+			found = (pid_t)pid;
+	}
+	closedir(d);
+	return found;
+}
