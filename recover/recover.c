@@ -7,6 +7,7 @@ static const struct lb_cmd recover_verbs[] = {
 	{"umount", cmd_recover_umount, "unmount and remove exactly what 'mount' created"},
 	{"ls", cmd_recover_ls, "list containers, their thin devices and the pool, from files alone"},
 	{"image", cmd_recover_image, "copy a container's thin device into an image file, no device-mapper"},
+	{"discard", cmd_recover_discard, "turn off dm-thin discards that crash hosts (status, off); runbooks/discard-crash.md"},
 	{"doctor", cmd_recover_doctor, "cross-check Docker's metadata against the pool; --fix repairs"},
 	{0},
 };

@@ -144,10 +144,20 @@ int lb_dm_create(const char *name, const char *uuid, bool read_only,
 		 const struct lb_dm_target *targets, size_t n_targets, struct lb_dm_info *out,
 		 struct lb_err *err)
 {
+	return lb_dm_create_at(name, uuid, read_only, LB_DM_ANY_NUMBER, 0, targets, n_targets, out,
+			       err);
+}
+
+int lb_dm_create_at(const char *name, const char *uuid, bool read_only, uint32_t major,
+		    uint32_t minor, const struct lb_dm_target *targets, size_t n_targets,
+		    struct lb_dm_info *out, struct lb_err *err)
+{
 	struct dm_task *t = task_new(DM_DEVICE_CREATE, name);
 	if (!t)
 		return dm_failed(err, name, "create", NULL);
+	bool numbered = major != LB_DM_ANY_NUMBER;
 	if ((uuid && !dm_task_set_uuid(t, uuid)) || (read_only && !dm_task_set_ro(t)) ||
+	    (numbered && (!dm_task_set_major(t, (int)major) || !dm_task_set_minor(t, (int)minor))) ||
 	    !add_targets(t, targets, n_targets))
 		return dm_failed(err, name, "create", t);
 	if (!dm_task_run(t))

@@ -47,6 +47,13 @@ int lb_dm_create(const char *name, const char *uuid, bool read_only,
 		 const struct lb_dm_target *targets, size_t n_targets, struct lb_dm_info *out,
 		 struct lb_err *err);
 
+/* lb_dm_create at a given major:minor (tables that name it stay valid when
+ * it is re-created); LB_DM_ANY_NUMBER lets the kernel choose. */
+#define LB_DM_ANY_NUMBER UINT32_MAX
+int lb_dm_create_at(const char *name, const char *uuid, bool read_only, uint32_t major,
+		    uint32_t minor, const struct lb_dm_target *targets, size_t n_targets,
+		    struct lb_dm_info *out, struct lb_err *err);
+
 /* Removes (deactivates) a device. A device that is gone already is fine. */
 int lb_dm_remove(const char *name, struct lb_err *err);
 

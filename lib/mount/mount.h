@@ -34,4 +34,28 @@ int lb_umount(const char *dir, struct lb_err *err);
  * majmin is not NULL, the device "maj:min" mounted there. */
 bool lb_is_mounted(const char *dir, char *majmin, size_t len);
 
+/* One line of /proc/self/mountinfo, the fields lifeboat uses; the mount
+ * point with mountinfo's octal escapes (\040 ...) undone. */
+struct lb_mountinfo {
+	unsigned major, minor;
+	char dir[4096];
+	char mount_opts[512]; /* per mount: rw,nosuid,relatime */
+	char fstype[64];
+	char super_opts[1024]; /* the filesystem's own: rw,discard,... */
+};
+
+/* Pure: parses one mountinfo line; false if it does not have the shape. */
+bool lb_mountinfo_parse(const char *line, struct lb_mountinfo *out);
+
+/* Calls fn for every line of /proc/self/mountinfo; fn returning non-zero stops. */
+int lb_mountinfo_each(int (*fn)(void *ctx, const struct lb_mountinfo *m), void *ctx,
+		      struct lb_err *err);
+
+/* Pure: the MS_* flags a remount must pass to keep a mount as it is
+ * (a remount resets the per-mount flags it is not given). */
+unsigned long lb_mount_keep_flags(const struct lb_mountinfo *m);
+
+/* Remounts m->dir with its flags kept and `data` (e.g. "nodiscard"). */
+int lb_remount(const struct lb_mountinfo *m, const char *data, struct lb_err *err);
+
 #endif

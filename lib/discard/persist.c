@@ -1,0 +1,126 @@
+/* daemon.json for `recover discard off --persist`: checked and edited first,
+ * then backed up and replaced atomically (util/atomic_file). */
+#include "discard/apply.h"
+
+#include "docker/daemon_json.h"
+#include "docker/jsonfile.h"
+#include "util/atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int lb_persist_plan(const char *path, const char *data_root, struct lb_persist_plan *out,
+		    struct lb_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->mode = 0644;
+	if (strlen(path) >= sizeof(out->path))
+		return lb_fail(err, LB_EUSAGE, "%.64s...: path too long", path);
+	strcpy(out->path, path);
+	struct stat st;
+	int rc = lb_dj_read_file(path, &out->old_text, &out->old_len, err);
+	if (rc == LB_ENOTFOUND) {
+		out->old_text = strdup("");
+		if (!out->old_text)
+			return lb_fail(err, LB_EFAIL, "%s: out of memory", path);
+	} else if (rc) {
+		return rc;
+	} else {
+		out->present = true;
+		if (stat(path, &st) == 0)
+			out->mode = st.st_mode & 07777;
+	}
+	/* Refuse what dockerd itself would refuse: never make a broken file "ours". */
+	struct lb_docker_daemon_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = lb_docker_daemon_config_parse(out->old_text, out->old_len, path, &cfg, err)))
+		return lb_err_wrap(err, "refusing to edit it");
+	if (strcmp(cfg.storage_driver, "devicemapper")) {
+		char dm_dir[4200];
+		snprintf(dm_dir, sizeof(dm_dir), "%s/devicemapper",
+			 cfg.data_root[0] ? cfg.data_root : data_root);
+		bool prior_dm = stat(dm_dir, &st) == 0 && S_ISDIR(st.st_mode);
+		if (cfg.storage_driver[0] || !prior_dm)
+			return lb_fail(err, LB_EUNSAFE,
+				       "%s: storage-driver is %s%s%s; dm.* storage options would stop "
+				       "dockerd from starting with another driver (set \"storage-driver\": "
+				       "\"devicemapper\" first)",
+				       path, cfg.storage_driver[0] ? "\"" : "unset and there is no ",
+				       cfg.storage_driver[0] ? cfg.storage_driver : dm_dir,
+				       cfg.storage_driver[0] ? "\"" : "");
+	}
+	if ((rc = lb_daemon_json_discard_off(out->old_text, out->old_len, path, &out->new_text,
+					     &out->changed, err)))
+		return rc;
+	/* The result must read back as intended, by the same parser. */
+	if ((rc = lb_docker_daemon_config_parse(out->new_text, strlen(out->new_text), path, &cfg,
+						err)))
+		return lb_err_wrap(err, "the edited text does not parse (a lifeboat bug); not written");
+	if (cfg.storage.blkdiscard || !strstr(cfg.storage.mountopt, "nodiscard"))
+		return lb_fail(err, LB_EFAIL, "%s: the edit did not take (a lifeboat bug); not written",
+			       path);
+	return LB_OK;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, bool replace, mode_t mode, const char *text, size_t len,
+		      struct lb_err *err)
+{
+	struct lb_atomic_file f;
+	int rc = lb_atomic_file_open(&f, path, replace, mode, err);
+	if (rc)
+		return rc;
+	if (fchmod(f.fd, mode) || write_all(f.fd, text, len))
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot write", f.tmp_path);
+	if (!rc)
+		rc = lb_atomic_file_commit(&f, err);
+	lb_atomic_file_abort(&f);
+	return rc;
+}
+
+int lb_persist_write(const struct lb_persist_plan *plan, char *backup, size_t cap,
+		     struct lb_err *err)
+{
+	backup[0] = '\0';
+	if (!plan->changed)
+		return LB_OK;
+	int rc;
+	if (plan->present) {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+		int n = snprintf(backup, cap, "%s.lifeboat-%s.bak", plan->path, stamp);
+		if (n < 0 || (size_t)n >= cap)
+			return lb_fail(err, LB_EUSAGE, "%s: path too long for a backup", plan->path);
+		if ((rc = write_file(backup, false, plan->mode, plan->old_text, plan->old_len, err)))
+			return lb_err_wrap(err, "backup of %s", plan->path);
+	}
+	return write_file(plan->path, true, plan->mode, plan->new_text, strlen(plan->new_text), err);
+}
+
+void lb_persist_free(struct lb_persist_plan *plan)
+{
+	free(plan->old_text);
+	free(plan->new_text);
+	plan->old_text = plan->new_text = NULL;
+}
