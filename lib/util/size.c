@@ -20,6 +20,10 @@ char *lb_size_human(char *buf, size_t cap, uint64_t bytes)
 		whole++;
 		tenths = 0;
 	}
+	if (whole == 1024 && units[exp + 1]) { /* 1023.96M is 1G, not 1024M */
+		whole = 1;
+		exp++;
+	}
 	if (tenths)
 		snprintf(buf, cap, "%llu.%llu%c", (unsigned long long)whole,
 			 (unsigned long long)tenths, units[exp]);
