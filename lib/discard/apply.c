@@ -262,13 +262,14 @@ int lb_discard_pool_nopassdown(const struct lb_discard_pool *p, const struct lb_
 	if ((rc = with_feature(p, "no_discard_passdown", &next, err)))
 		return rc;
 	if (step(a, "suspend", "suspend %s", p->name))
-		return injected(err, p->name, "suspend");
-	if (a->dry_run) {
+		rc = injected(err, p->name, "suspend");
+	else if (a->dry_run) {
 		step(a, "reload", "reload %s: %s", p->name, next.params);
 		step(a, "resume", "resume %s", p->name);
 		return LB_OK;
-	}
-	if ((rc = lb_dm_suspend(p->name, false, err))) {
+	} else
+		rc = lb_dm_suspend(p->name, false, err);
+	if (rc) {
 		/* A suspend that failed half-way must not leave the pool suspended. */
 		struct lb_dm_info now;
 		struct lb_err ignored = {0};
