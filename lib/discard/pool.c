@@ -200,7 +200,7 @@ void lb_kernel_discard_risk(const char *release, struct lb_kernel_risk *out)
 			     "on discards ('dm thin: fix discard corruption', March 2013)";
 	} else {
 		out->affected = false;
-		out->basis = "not in the known range: the reports lifeboat knows of are RHEL/CentOS 6 "
+		out->basis = "the reports lifeboat knows of are RHEL/CentOS 6 "
 			     "and 7 kernels and upstream kernels before 3.9";
 	}
 }
