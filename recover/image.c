@@ -5,6 +5,7 @@
 #include "docker/dataroot.h"
 #include "dm/dm.h"
 #include "image/thin_image.h"
+#include "inventory/inventory.h"
 #include "recover/verbs.h"
 #include "thinmeta/thinmeta.h"
 #include "util/atomic_file.h"
@@ -292,8 +293,17 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	if ((rc = lb_docker_root_load(&ropts, &root, &err)) || (rc = find_device(root, &a, &v, &err)))
 		goto done;
 
-	const char *meta_path = a.metadata ? a.metadata : root->metadata_file.path;
-	const char *data_path = a.data ? a.data : root->data_file.path;
+	const char *meta_path, *data_path;
+	lb_inventory_pool_files(root, &data_path, &meta_path);
+	meta_path = a.metadata ? a.metadata : meta_path;
+	data_path = a.data ? a.data : data_path;
+	if (!meta_path || !data_path) {
+		rc = lb_fail(&err, LB_ENOTFOUND,
+			     "%s: a dm.thinpooldev pool: its data and metadata are devices lifeboat "
+			     "cannot name; give them with --data and --metadata (the pool inactive)",
+			     root->pool_name);
+		goto done;
+	}
 	if ((rc = lb_thinmeta_open(meta_path, &meta, &err)))
 		goto done;
 	data_fd = open(data_path, O_RDONLY | O_CLOEXEC);

@@ -28,22 +28,28 @@ static int count_device(void *ctx, const struct lb_thin_device *dev, struct lb_e
 	return 0;
 }
 
+void lb_inventory_pool_files(const struct lb_docker_root *root, const char **data,
+			     const char **metadata)
+{
+	const struct lb_docker_storage_opts *o = &root->daemon.storage;
+	*data = *metadata = NULL;
+	if (root->pool_kind == LB_DM_POOL_THINPOOLDEV)
+		return;
+	if (o->datadev[0] && o->metadatadev[0]) { /* dm.datadev: devices, not loop files */
+		*data = o->datadev;
+		*metadata = o->metadatadev;
+	} else {
+		*data = root->data_file.path;
+		*metadata = root->metadata_file.path;
+	}
+}
+
 /* Where the pool's data and metadata are, and whether it is active. */
 static void load_pool(const struct lb_docker_root *root, bool ask_dm, struct lb_inv_pool *p)
 {
-	const struct lb_docker_storage_opts *o = &root->daemon.storage;
 	p->name = root->pool_name;
-	if (root->pool_kind == LB_DM_POOL_THINPOOLDEV) {
-		p->kind = "thinpooldev";
-	} else if (o->datadev[0] && o->metadatadev[0]) { /* dm.datadev: devices, not loop files */
-		p->kind = "loop";
-		p->data_path = o->datadev;
-		p->metadata_path = o->metadatadev;
-	} else {
-		p->kind = "loop";
-		p->data_path = root->data_file.path;
-		p->metadata_path = root->metadata_file.path;
-	}
+	p->kind = root->pool_kind == LB_DM_POOL_THINPOOLDEV ? "thinpooldev" : "loop";
+	lb_inventory_pool_files(root, &p->data_path, &p->metadata_path);
 	stat_path(p->data_path, &p->data_exists, &p->data_size_bytes);
 	stat_path(p->metadata_path, &p->metadata_exists, &p->metadata_size_bytes);
 	p->docker_transaction_ok = root->transaction_err.code == 0;

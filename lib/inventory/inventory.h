@@ -52,6 +52,12 @@ struct lb_inventory {
 	size_t n_containers;
 };
 
+/* Where the pool's data and metadata are read from: Docker's loop files, or
+ * the dm.datadev/dm.metadatadev devices; both NULL for a dm.thinpooldev pool
+ * (its devices are the kernel's business). Point into root. */
+void lb_inventory_pool_files(const struct lb_docker_root *root, const char **data,
+			     const char **metadata);
+
 /* Builds the inventory of a loaded root. ask_dm: ask device-mapper whether
  * the pool is active (if it is there and usable). Fails only when out of
  * memory; damage is kept per entry. Free with lb_inventory_free. */
