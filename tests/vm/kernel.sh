@@ -10,7 +10,7 @@ command -v depmod >/dev/null || lb_vm_die "depmod is missing (Debian package kmo
 pkg=${LIFEBOAT_VM_KERNEL_PKG:-}
 # Fast path: reuse the newest kernel already fetched, unless one is named.
 if [ -z "$pkg" ]; then
-	cached=$(ls -d "$LB_CACHE"/kernel/*/.complete 2>/dev/null | sort -V | tail -n 1)
+	cached=$(ls -d "$LB_CACHE"/kernel/*/.complete 2>/dev/null | sort -V | tail -n 1 || true)
 	[ -n "$cached" ] && { dirname "$cached"; exit 0; }
 fi
 if [ -z "$pkg" ]; then
