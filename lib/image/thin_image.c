@@ -83,6 +83,10 @@ static int write_all(struct copier *c, const uint8_t *p, size_t n, uint64_t offs
 			continue;
 		if (w < 0)
 			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot write", c->out_name);
+		/* Start writing back now rather than at the final fsync: the disk
+		 * works while we copy, and dirty pages do not pile up. */
+		if (positioned)
+			sync_file_range(c->out_fd, (off_t)offset, w, SYNC_FILE_RANGE_WRITE);
 		p += w;
 		n -= (size_t)w;
 		offset += (uint64_t)w;
@@ -201,6 +205,7 @@ static int copy_piece_range(struct copier *c, uint64_t data_off, uint64_t image_
 		left -= (size_t)r;
 		c->st->written_bytes += (uint64_t)r;
 	}
+	sync_file_range(c->out_fd, (off_t)image_off, (off_t)n, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
