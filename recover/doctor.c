@@ -180,6 +180,8 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 		goto done;
 	}
 
+	if ((rc = lb_doctor_preflight(&in, &rep, &err)))
+		goto fail;
 	char backup[PATH_MAX];
 	if ((rc = lb_doctor_backup(&in, &rep, backup_dir, backup, sizeof(backup), &err)))
 		goto fail;

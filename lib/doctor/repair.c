@@ -264,23 +264,23 @@ struct pool_session {
 	bool created;
 };
 
-static int pool_activate(const struct lb_doctor_inputs *in, struct pool_session *ps,
-			 struct lb_err *err)
+int lb_doctor_preflight(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
+			struct lb_err *err)
 {
+	if (!lb_doctor_needs_pool(rep))
+		return LB_OK;
 	const struct lb_docker_root *r = in->root;
-	memset(ps, 0, sizeof(*ps));
-	snprintf(ps->name, sizeof(ps->name), "%s", r->pool_name);
 	if (!lb_dm_available(err))
 		return err && err->code ? err->code : LB_EFAIL;
 	struct lb_dm_info info;
-	int rc = lb_dm_info(ps->name, &info, err);
+	int rc = lb_dm_info(r->pool_name, &info, err);
 	if (rc)
 		return rc;
 	if (info.exists)
 		return lb_fail(err, LB_EUNSAFE,
 			       "%s: the pool is active; the pool repairs need it inactive (stop what "
 			       "uses it, 'lifeboat recover umount --all', or dmsetup remove it)",
-			       ps->name);
+			       r->pool_name);
 	const char *paths[2] = {r->metadata_file.path, r->data_file.path};
 	for (int i = 0; i < 2; i++) {
 		struct lb_loop l;
@@ -292,6 +292,20 @@ static int pool_activate(const struct lb_doctor_inputs *in, struct pool_session 
 				       "%s: attached to %s already; detach it (losetup -d) first",
 				       paths[i], l.dev_path);
 	}
+	return LB_OK;
+}
+
+static int pool_activate(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
+			 struct pool_session *ps, struct lb_err *err)
+{
+	const struct lb_docker_root *r = in->root;
+	memset(ps, 0, sizeof(*ps));
+	snprintf(ps->name, sizeof(ps->name), "%s", r->pool_name);
+	const char *paths[2] = {r->metadata_file.path, r->data_file.path};
+	struct lb_dm_info info;
+	int rc = lb_doctor_preflight(in, rep, err);
+	if (rc)
+		return rc;
 	if ((rc = mkdir_p(LB_POOLS_DIR, 0700, err)))
 		return rc;
 	snprintf(ps->journal, sizeof(ps->journal), LB_POOLS_DIR "/%s", ps->name);
@@ -474,7 +488,7 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 	char buf[512];
 	if (lb_doctor_needs_pool(rep)) {
 		struct pool_session ps;
-		if ((rc = pool_activate(in, &ps, err))) {
+		if ((rc = pool_activate(in, rep, &ps, err))) {
 			struct lb_err ignored;
 			pool_deactivate(&ps, &ignored);
 			return rc;

@@ -37,6 +37,12 @@ int lb_doctor_backup(const struct lb_doctor_inputs *in, const struct lb_doctor_r
 int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
 		    lb_doctor_say_fn say, struct lb_err *err);
 
+/* Before anything is written: if the report has pool actions, device-mapper
+ * must be there, the pool inactive and its files on no loop device
+ * (LB_EUNSAFE naming what is in the way). */
+int lb_doctor_preflight(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
+			struct lb_err *err);
+
 /* True if the report has actions that need the pool activated. */
 bool lb_doctor_needs_pool(const struct lb_doctor_report *rep);
 
