@@ -50,6 +50,16 @@ for v in xfs ext4; do
 	test_expect_success "$v: no loop device is left attached" '
 		! losetup -l -n | grep -q "$W/"
 	'
+
+	[ $v = ext4 ] && test_expect_success "ext4: ls asks device-mapper whether the pool is active; image warns if it is" '
+		expect_eq false "$("$LIFEBOAT" --root "$R" recover ls --json | jq .pool.active)" "active before" &&
+		"$LIFEBOAT" --root "$R" recover mount web >/dev/null &&
+		active=$("$LIFEBOAT" --root "$R" recover ls --json | jq .pool.active) &&
+		"$LIFEBOAT" --root "$R" recover image web -o "$W/live.img" 2>err >/dev/null; rc=$?
+		"$LIFEBOAT" recover umount --all
+		expect_eq true "$active" "active while mounted" && expect_eq 0 $rc "image exit code" &&
+		grep -q "^lifeboat: .*-pool: warning: the pool is active" err
+	'
 	rm -rf "$W"/*.img "$R"
 done
 test_done
