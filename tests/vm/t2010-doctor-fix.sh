@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# recover doctor --fix against the real dm-thin target and the real dockerd
+# 20.10, on a crashed Docker state broken the way real failures leave it:
+#   1. an orphan thin device (leaked space) and pool metadata older than
+#      Docker's files (open-transaction naming db's device): dockerd starts,
+#      silently keeps the leak and, rolling back, destroys db's device;
+#      doctor --fix deletes the orphan and commits the transaction instead;
+#   2. a device marked deleted that a container uses (docker cp refuses it)
+#      and a base device UUID that does not match (dockerd will not start);
+#      doctor --fix clears the flag and rewrites the UUID.
+# After each fix the real dockerd starts and `docker cp` reads every
+# container's files exactly as Docker recorded them before the crash.
+# The steps are those of runbooks/doctor.md.
+. "$(dirname "$0")/../lib.sh"
+test_require "running inside the test VM (tests/vm/boot)" '[ -n "${LB_IN_VM:-}" ]'
+test_require "device-mapper in the guest kernel" '[ -e /dev/mapper/control ]'
+test_require "dockerd and Debian's docker client" 'command -v dockerd && [ -x /usr/bin/docker ]'
+test_require "dmsetup, losetup, thin_dump and jq as witnesses" \
+	'command -v dmsetup && command -v losetup && command -v thin_dump && command -v jq'
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin DOCKER_RAMDISK=true DOCKER_HOST=unix:///run/docker.sock
+docker=/usr/bin/docker
+R=/var/lib/docker
+S=$LB_SCRATCH
+POOLMETA=$R/devicemapper/devicemapper/metadata
+FIXTURE=$("$TOP/tests/fixtures/ensure" xfs)
+mount_id() { cat "$R/image/devicemapper/layerdb/mounts/$(awk -v n="$1" '$1 == n { print $2 }' "$FIXTURE/containers.txt")/mount-id"; }
+thin_devs() { thin_dump "$POOLMETA" | sed -n 's/.*<device dev_id="\([0-9]*\)".*/\1/p' | sort -n | tr '\n' ' '; }
+pool_transaction() { thin_dump "$POOLMETA" | sed -n '1s/.* transaction="\([0-9]*\)".*/\1/p'; }
+
+start_dockerd() { # LOGNAME: 0 once `docker info` answers, 1 if dockerd exits
+	dockerd --data-root $R --exec-root /run/docker -H unix:///run/docker.sock >"$S/dockerd.$1.log" 2>&1 &
+	echo $! >"$S/dockerd.pid"
+	for _ in $(seq 1 120); do
+		$docker info >/dev/null 2>&1 && return 0
+		kill -0 "$(cat "$S/dockerd.pid")" 2>/dev/null || return 1
+		sleep 1
+	done
+	return 1
+}
+stop_dockerd() { # and nothing of Docker's left in device-mapper
+	local pid
+	pid=$(cat "$S/dockerd.pid")
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+	! kill -0 "$pid" 2>/dev/null || { echo "dockerd $pid did not stop"; return 1; }
+	dmsetup ls; losetup -l
+	for d in $(dmsetup ls | awk '$1 != "No" { print $1 }'); do dmsetup remove "$d"; done
+	losetup -D
+	[ -z "$(dmsetup ls | grep -v "No devices")" ]
+}
+# Every container's files through `docker cp`, against what Docker exported
+# (or, for db, the files it synced) before the crash.
+read_every_container() {
+	local c d=$S/cp.$RANDOM
+	mkdir -p "$d"
+	for c in web batch db; do
+		$docker cp "$c:/data" "$d/$c" || return 1
+		grep " data/" "$FIXTURE/$c.sha256" | sed 's| data/| |' >"$d/$c.sums"
+		(cd "$d/$c" && sha256sum --quiet -c "$d/$c.sums") || { echo "$c: files differ"; return 1; }
+	done
+	$docker cp web:/etc/motd "$d/web.motd" && expect_eq "changed by web" "$(cat "$d/web.motd")" "web motd" &&
+	$docker cp created:/etc/motd "$d/created.motd" &&
+	expect_eq "welcome to the image" "$(cat "$d/created.motd")" "created motd"
+}
+no_lifeboat_devices() {
+	! dmsetup info -c --noheadings -o uuid 2>/dev/null | grep -q LIFEBOAT- &&
+	! losetup -l -n -O BACK-FILE | grep -q "$R/devicemapper" &&
+	! ls /run/lifeboat/pools/* 2>/dev/null
+}
+# Docker's pool by hand (loop-lvm, 64 KiB blocks as Docker makes it).
+with_pool() { # commands run with $POOL set
+	local meta data
+	meta=$(losetup -f --show "$POOLMETA") && data=$(losetup -f --show "$R/devicemapper/devicemapper/data") &&
+	dmsetup create lbtest-pool --table "0 $(blockdev --getsz "$data") thin-pool $meta $data 128 32768 1 skip_block_zeroing" &&
+	POOL=lbtest-pool && eval "$1"
+	local rc=$?
+	dmsetup remove lbtest-pool; losetup -d "$meta" "$data"
+	return $rc
+}
+
+test_expect_success 'setup: the crashed xfs state and its daemon.json are in place' '
+	rm -rf '$R'/* && fixture_extract xfs '$R' &&
+	mkdir -p /etc/docker && cp "$FIXTURE/daemon.json" /etc/docker/daemon.json &&
+	expect_eq 10 "$(pool_transaction)" "pool transaction id" &&
+	expect_eq 0 "$("$LIFEBOAT" recover doctor --json | jq "[.findings[] | select(.note | not)] | length")" problems
+'
+
+test_expect_success 'break 1: an orphan thin device full of data, and pool metadata one transaction older than Docker'"'"'s files' '
+	with_pool "dmsetup message \$POOL 0 \"create_thin 100\" &&
+		dmsetup create lbtest-100 --table \"0 131072 thin /dev/mapper/\$POOL 100\" &&
+		dd if=/dev/urandom of=/dev/mapper/lbtest-100 bs=1M count=16 oflag=direct 2>/dev/null &&
+		dmsetup remove lbtest-100 &&
+		dmsetup message \$POOL 0 \"set_transaction_id 10 9\"" &&
+	expect_eq "1 2 3 4 5 6 7 8 9 10 100 " "$(thin_devs)" "pool devices" &&
+	expect_eq 9 "$(pool_transaction)" "pool transaction id" &&
+	rm -rf '$S'/broken1 && cp -a --sparse=always '$R' '$S'/broken1
+'
+
+test_expect_success 'dockerd on it: starts, keeps the orphan (space lost) and its rollback destroys db'"'"'s device' '
+	start_dockerd broken1 || { tail -n 20 '$S'/dockerd.broken1.log; false; }; up=$?
+	$docker cp db:/data/db/stable-1 '$S'/x 2>err; cp_rc=$?; cat err
+	stop_dockerd; stop_rc=$?
+	devs=$(thin_devs)
+	rm -rf '$R'/* && cp -a --sparse=always '$S'/broken1/. '$R'/ &&
+	[ $up = 0 ] && [ $cp_rc != 0 ] && grep -qE "Unknown device|Error activating devmapper device" err && [ $stop_rc = 0 ] &&
+	expect_eq "1 2 3 4 5 6 7 8 9 100 " "$devs" "pool devices after dockerd"
+'
+
+test_expect_success 'doctor reports open-transaction (commit, not delete) and orphan-thin-device (delete), exit 6' '
+	expect_exit 6 "$LIFEBOAT" recover doctor --json >out.json &&
+	expect_eq "open-transaction orphan-thin-device" \
+		"$(jq -r "[.findings[] | select(.note | not) | .code] | sort | join(\" \")" out.json)" codes &&
+	jq -r ".findings[] | select(.code == \"open-transaction\") | .fix" out.json | grep -q "set_transaction_id 9 10" &&
+	jq -r ".findings[] | select(.code == \"open-transaction\") | .objects[]" out.json | grep -q "container db" &&
+	jq -r ".findings[] | select(.code == \"orphan-thin-device\") | .fix" out.json | grep -q "delete 100"
+'
+
+test_expect_success '--fix --dry-run changes nothing' '
+	pool_fingerprint '$R' >before && cp -a '$R'/devicemapper/metadata meta.before &&
+	expect_exit 6 "$LIFEBOAT" recover doctor --fix --dry-run >dry.out && grep -q "dry run" dry.out &&
+	pool_fingerprint '$R' >after && expect_file_same before after &&
+	diff -r meta.before '$R'/devicemapper/metadata && no_lifeboat_devices
+'
+
+test_expect_success '--fix refuses while Docker'"'"'s pool is active' '
+	with_pool "POOLNAME=\$(\"\$LIFEBOAT\" recover ls --json | jq -r .pool.name) &&
+		dmsetup rename \$POOL \$POOLNAME && { expect_exit 4 \"\$LIFEBOAT\" recover doctor --fix 2>err; rc=\$?;
+		dmsetup rename \$POOLNAME \$POOL; [ \$rc = 0 ]; }" &&
+	grep -q "pool is active" err && ! ls -d '$R'/devicemapper/lifeboat-backup-* 2>/dev/null
+'
+
+test_expect_success '--fix backs up, deletes the orphan, commits the transaction through the pool, and comes out clean' '
+	"$LIFEBOAT" recover doctor --fix >fix.out 2>fix.err; rc=$?; cat fix.out fix.err;
+	expect_eq 0 $rc "exit code" &&
+	grep -q "pool message: delete 100" fix.err && grep -q "set_transaction_id 9 10" fix.err &&
+	expect_eq "1 2 3 4 5 6 7 8 9 10 " "$(thin_devs)" "pool devices" &&
+	expect_eq 10 "$(pool_transaction)" "pool transaction id" &&
+	bk=$(ls -d '$R'/devicemapper/lifeboat-backup-*) && [ -s "$bk/pool-metadata" ] &&
+	[ -s "$bk/metadata/transaction-metadata" ] && no_lifeboat_devices
+'
+
+test_expect_success 'dockerd on the repaired state: every container'"'"'s files through docker cp, and a new container' '
+	start_dockerd fixed1 && read_every_container &&
+	$docker create --name after-fix --network none lifeboat-demo:1 true >/dev/null &&
+	$docker rm after-fix >/dev/null && stop_dockerd
+'
+
+test_expect_success 'break 2: web'"'"'s device marked deleted: docker cp refuses it' '
+	h=$(mount_id web) && sed -i "s/\"deleted\":false/\"deleted\":true/" '$R'/devicemapper/metadata/$h &&
+	start_dockerd deleted || { tail -n 20 '$S'/dockerd.deleted.log; false; }; up=$?
+	$docker cp web:/etc/motd '$S'/x 2>err; cp_rc=$?; cat err
+	stop_dockerd && [ $up = 0 ] && [ $cp_rc != 0 ] && grep -qE "marked for (deferred )?deletion" err
+'
+
+test_expect_success 'break 2: and a base device UUID from another pool: dockerd refuses to start' '
+	sed -i "s/\"BaseDeviceUUID\":\"[^\"]*\"/\"BaseDeviceUUID\":\"11111111-2222-3333-4444-555555555555\"/" \
+		'$R'/devicemapper/metadata/deviceset-metadata &&
+	! start_dockerd baduuid; refused=$?
+	stop_dockerd && [ $refused = 0 ] && grep -q "does not match with stored UUID" '$S'/dockerd.baduuid.log
+'
+
+test_expect_success 'doctor: base-device-mismatch and device-marked-deleted; --fix rewrites both, clean' '
+	expect_exit 6 "$LIFEBOAT" recover doctor --json >out.json &&
+	expect_eq "base-device-mismatch device-marked-deleted" \
+		"$(jq -r "[.findings[] | select(.note | not) | .code] | sort | join(\" \")" out.json)" codes &&
+	pool_fingerprint '$R' >before &&
+	expect_exit 0 "$LIFEBOAT" recover doctor --fix >fix.out 2>fix.err &&
+	pool_fingerprint '$R' >after && expect_file_same before after && no_lifeboat_devices
+'
+
+test_expect_success 'dockerd starts on it again and every container reads back; doctor stays clean after' '
+	start_dockerd fixed2 && read_every_container && stop_dockerd &&
+	expect_exit 0 "$LIFEBOAT" recover doctor -q
+'
+test_done
