@@ -4,9 +4,8 @@
 #include "docker/jsonfile.h"
 #include "loop/loop.h"
 #include "rescue/session.h"
-#include "rescue/tables.h"
-#include "session/journal.h"
 #include "util/atomic_file.h"
+#include "util/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,25 +44,6 @@ static int fsync_path(const char *path, struct lb_err *err)
 	return rc;
 }
 
-static int mkdir_p(const char *dir, mode_t mode, struct lb_err *err)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
-	return LB_OK;
-}
-
-/* Copies a regular file; runs of zeros become holes, so a sparse pool
- * metadata file stays sparse. The copy is fsynced. */
 static int copy_file(const char *from, const char *to, struct lb_err *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -116,7 +96,7 @@ static int copy_tree(const char *from, const char *to, int depth, struct lb_err 
 	if (!d)
 		return errno == ENOENT ? LB_OK
 				       : lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot list", from);
-	int rc = mkdir_p(to, 0700, err);
+	int rc = lb_mkdir_p(to, 0700, err);
 	struct dirent *e;
 	while (!rc && (e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -216,7 +196,7 @@ int lb_doctor_backup(const struct lb_doctor_inputs *in, const struct lb_doctor_r
 	char *slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		int rc = mkdir_p(parent, 0700, err);
+		int rc = lb_mkdir_p(parent, 0700, err);
 		if (rc)
 			return rc;
 	}
@@ -255,15 +235,6 @@ bool lb_doctor_needs_pool(const struct lb_doctor_report *rep)
 
 /* ---- the pool, activated read-write for the messages ---- */
 
-struct pool_session {
-	char name[256];
-	char uuid[300];
-	char journal[PATH_MAX];
-	char loops[2][64];
-	char files[2][PATH_MAX];
-	bool created;
-};
-
 int lb_doctor_preflight(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
 			struct lb_err *err)
 {
@@ -295,91 +266,28 @@ int lb_doctor_preflight(const struct lb_doctor_inputs *in, const struct lb_docto
 	return LB_OK;
 }
 
+/* The pool repairs run on a pool lifeboat activates read-write for them and
+ * removes again (lib/rescue: journalled, so 'recover umount --all' cleans up
+ * after a crash midway). The preflight has made sure nothing else has it. */
 static int pool_activate(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
-			 struct pool_session *ps, struct lb_err *err)
+			 struct lb_rescue_pool *pool, struct lb_err *err)
 {
 	const struct lb_docker_root *r = in->root;
-	memset(ps, 0, sizeof(*ps));
-	snprintf(ps->name, sizeof(ps->name), "%s", r->pool_name);
-	const char *paths[2] = {r->metadata_file.path, r->data_file.path};
-	struct lb_dm_info info;
+	memset(pool, 0, sizeof(*pool));
 	int rc = lb_doctor_preflight(in, rep, err);
 	if (rc)
 		return rc;
-	if ((rc = mkdir_p(LB_POOLS_DIR, 0700, err)))
+	struct lb_rescue_pool_spec spec = {
+		.name = r->pool_name,
+		.metadata_path = r->metadata_file.path,
+		.data_path = r->data_file.path,
+		.block_size_sectors = in->data_block_size_sectors,
+		.read_only = false,
+	};
+	if ((rc = lb_rescue_pool_activate(&spec, NULL, pool, err)))
 		return rc;
-	snprintf(ps->journal, sizeof(ps->journal), LB_POOLS_DIR "/%s", ps->name);
-	struct lb_loop meta, data;
-	if ((rc = lb_loop_attach(paths[0], false, &meta, err)))
-		return rc;
-	if ((rc = lb_journal_append(ps->journal, "loop", meta.dev_path, paths[0], err)) ||
-	    (rc = lb_loop_attach(paths[1], false, &data, err))) {
-		lb_loop_release(&meta);
-		return rc;
-	}
-	snprintf(ps->loops[0], sizeof(ps->loops[0]), "%s", meta.dev_path);
-	snprintf(ps->loops[1], sizeof(ps->loops[1]), "%s", data.dev_path);
-	snprintf(ps->files[0], sizeof(ps->files[0]), "%s", paths[0]);
-	snprintf(ps->files[1], sizeof(ps->files[1]), "%s", paths[1]);
-	struct lb_dm_target table;
-	snprintf(ps->uuid, sizeof(ps->uuid), LB_DM_UUID_PREFIX "POOL-%s", ps->name);
-	rc = lb_journal_append(ps->journal, "loop", data.dev_path, paths[1], err);
-	if (!rc)
-		rc = lb_pool_table(meta.major, meta.minor, data.major, data.minor, data.size_bytes,
-				   in->data_block_size_sectors, false, &table, err);
-	if (!rc)
-		rc = lb_journal_append(ps->journal, "dm", ps->name, ps->uuid, err);
-	if (!rc)
-		rc = lb_dm_create(ps->name, ps->uuid, false, &table, 1, &info, err);
-	if (!rc)
-		ps->created = true;
-	/* The pool holds the loop devices now; autoclear detaches them with it. */
-	lb_loop_release(&meta);
-	lb_loop_release(&data);
-	return rc;
-}
-
-static bool loop_bound_to(const char *dev_path, const char *backing)
-{
-	char p[128], line[PATH_MAX];
-	const char *name = strrchr(dev_path, '/');
-	snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name ? name + 1 : dev_path);
-	FILE *f = fopen(p, "re");
-	if (!f)
-		return false;
-	bool bound = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	if (bound)
-		line[strcspn(line, "\n")] = '\0';
-	return bound && !strcmp(line, backing);
-}
-
-/* Removes the pool (the kernel commits its metadata on the way) and waits
- * for the auto-clearing loop devices to go. */
-static int pool_deactivate(struct pool_session *ps, struct lb_err *err)
-{
-	int rc = LB_OK;
-	if (ps->created) {
-		struct lb_dm_info info;
-		if ((rc = lb_dm_info(ps->name, &info, err)))
-			return rc;
-		if (info.exists && strcmp(info.uuid, ps->uuid))
-			return lb_fail(err, LB_EUNSAFE, "%s: not lifeboat's pool any more; left alone",
-				       ps->name);
-		if (info.exists && (rc = lb_dm_remove(ps->name, err)))
-			return rc;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (!ps->loops[i][0])
-			continue;
-		for (int tries = 0; tries < 150 && loop_bound_to(ps->loops[i], ps->files[i]); tries++)
-			nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-		if (loop_bound_to(ps->loops[i], ps->files[i]))
-			return lb_fail(err, LB_EFAIL, "%s (over %s): still attached after the pool went",
-				       ps->loops[i], ps->files[i]);
-	}
-	if (ps->journal[0] && unlink(ps->journal) != 0 && errno != ENOENT)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", ps->journal);
+	if (!pool->created)
+		return lb_fail(err, LB_EUNSAFE, "%s: became active meanwhile; left alone", r->pool_name);
 	return LB_OK;
 }
 
@@ -487,14 +395,16 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 	int rc = LB_OK;
 	char buf[512];
 	if (lb_doctor_needs_pool(rep)) {
-		struct pool_session ps;
-		if ((rc = pool_activate(in, rep, &ps, err))) {
+		struct lb_rescue_pool pool;
+		const char *pool_name = in->root->pool_name;
+		if ((rc = pool_activate(in, rep, &pool, err))) {
 			struct lb_err ignored;
-			pool_deactivate(&ps, &ignored);
+			if (pool.created)
+				lb_rescue_pool_release(pool_name, NULL, &ignored);
 			return rc;
 		}
-		say_fmt(say, "activated pool %s read-write over %s and %s", ps.name, ps.loops[0],
-			ps.loops[1]);
+		say_fmt(say, "activated pool %s read-write over %s and %s", pool_name,
+			pool.metadata_loop, pool.data_loop);
 		for (size_t i = 0; i < rep->n_findings && !rc; i++) {
 			const struct lb_doctor_finding *f = &rep->findings[i];
 			for (size_t k = 0; k < f->n_actions && !rc; k++) {
@@ -509,14 +419,14 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 						 (unsigned long long)a->new_id);
 				else
 					continue;
-				rc = lb_dm_message(ps.name, 0, msg, err);
+				rc = lb_dm_message(pool_name, 0, msg, err);
 				if (!rc)
 					say_fmt(say, "%s: %s", lb_doctor_code_name(f->code),
 						action_text(a, buf, sizeof(buf)));
 			}
 		}
 		struct lb_err derr = {0};
-		int drc = pool_deactivate(&ps, &derr);
+		int drc = lb_rescue_pool_release(pool_name, NULL, &derr);
 		if (!rc && drc) {
 			if (err)
 				*err = derr;
@@ -524,7 +434,7 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 		}
 		if (rc)
 			return rc;
-		say_fmt(say, "removed pool %s again", ps.name);
+		say_fmt(say, "removed pool %s again", pool_name);
 	}
 	for (size_t i = 0; i < rep->n_findings && !rc; i++) {
 		const struct lb_doctor_finding *f = &rep->findings[i];

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 static int read_sysfs_line(const char *path, char *buf, size_t len)
@@ -167,4 +169,22 @@ void lb_loop_release(struct lb_loop *loop)
 	if (loop->fd >= 0)
 		close(loop->fd);
 	loop->fd = -1;
+}
+
+bool lb_loop_bound_to(const char *dev_path, const char *backing)
+{
+	char p[128], line[PATH_MAX];
+	const char *name = strrchr(dev_path, '/');
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name ? name + 1 : dev_path);
+	return read_sysfs_line(p, line, sizeof(line)) == 0 && !strcmp(line, backing);
+}
+
+bool lb_loop_wait_detached(const char *dev_path, const char *backing, unsigned timeout_ms)
+{
+	for (unsigned waited = 0; lb_loop_bound_to(dev_path, backing); waited += 20) {
+		if (waited >= timeout_ms)
+			return false;
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	}
+	return true;
 }

@@ -28,6 +28,14 @@ int lb_loop_find(const char *path, struct lb_loop *out, bool *found, struct lb_e
  * stays open until lb_loop_release, so the device lives at least that long. */
 int lb_loop_attach(const char *path, bool read_only, struct lb_loop *out, struct lb_err *err);
 
+/* Whether loop device dev_path (/dev/loopN) is bound to the file `backing`
+ * (as sysfs names it). */
+bool lb_loop_bound_to(const char *dev_path, const char *backing);
+
+/* Auto-clearing loop devices go with their last user, a moment after it:
+ * waits up to timeout_ms for dev_path to let go of backing; true if it did. */
+bool lb_loop_wait_detached(const char *dev_path, const char *backing, unsigned timeout_ms);
+
 /* Closes our descriptor (the device then lives as long as its other users). */
 void lb_loop_release(struct lb_loop *loop);
 

@@ -5,6 +5,7 @@
 #include "rescue/tables.h"
 #include "session/journal.h"
 #include "util/devnode.h"
+#include "util/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,25 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-static int mkdir_p(const char *dir, mode_t mode, struct lb_err *err)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, mode) != 0 && errno != EEXIST)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot create", buf);
-	return LB_OK;
-}
 
 static void session_path(const char *id, char *out, size_t len)
 {
@@ -64,61 +47,62 @@ static int loop_for(const char *path, bool read_only, const char *pool_journal,
 	return lb_journal_append(pool_journal, "loop", out->dev_path, path, err);
 }
 
-static int ensure_pool(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
-		       struct lb_dm_info *pool, struct lb_rescue_result *res, struct lb_err *err)
+int lb_rescue_pool_activate(const struct lb_rescue_pool_spec *spec, lb_rescue_step_fn on_step,
+			    struct lb_rescue_pool *out, struct lb_err *err)
 {
-	int rc = lb_dm_info(plan->pool_name, pool, err);
+	memset(out, 0, sizeof(*out));
+	int rc = lb_dm_info(spec->name, &out->info, err);
 	if (rc)
 		return rc;
-	if (pool->exists) {
+	if (out->info.exists) {
 		/* Docker's own pool, or one left from an earlier session: reuse,
 		 * never a second pool over the same metadata. */
-		if (pool->suspended)
+		if (out->info.suspended)
 			return lb_fail(err, LB_EUNSAFE, "%s: the pool is suspended; resume it first",
-				       plan->pool_name);
+				       spec->name);
 		return LB_OK;
 	}
-	if (!plan->data_path || !plan->metadata_path)
+	if (!spec->data_path || !spec->metadata_path)
 		return lb_fail(err, LB_ENOTFOUND,
 			       "%s: the pool device is not active and its data and metadata "
 			       "devices are not known; activate it (lvchange -ay) or pass --pool-dev",
-			       plan->pool_name);
+			       spec->name);
 	char pj[PATH_MAX];
-	pool_journal_path(plan->pool_name, pj, sizeof(pj));
-	if ((rc = mkdir_p(LB_POOLS_DIR, 0700, err)))
+	pool_journal_path(spec->name, pj, sizeof(pj));
+	if ((rc = lb_mkdir_p(LB_POOLS_DIR, 0700, err)))
 		return rc;
-	bool ro = !plan->replay_log;
+	bool ro = spec->read_only;
 	struct lb_loop meta, data;
-	if ((rc = loop_for(plan->metadata_path, ro, pj, &meta, err)))
+	if ((rc = loop_for(spec->metadata_path, ro, pj, &meta, err)))
 		return rc;
-	if ((rc = loop_for(plan->data_path, ro, pj, &data, err))) {
+	if ((rc = loop_for(spec->data_path, ro, pj, &data, err))) {
 		lb_loop_release(&meta);
 		return rc;
 	}
-	snprintf(res->metadata_loop, sizeof(res->metadata_loop), "%s", meta.dev_path);
-	snprintf(res->data_loop, sizeof(res->data_loop), "%s", data.dev_path);
+	snprintf(out->metadata_loop, sizeof(out->metadata_loop), "%s", meta.dev_path);
+	snprintf(out->data_loop, sizeof(out->data_loop), "%s", data.dev_path);
 	step(on_step, "loop");
 	if (!ro && (meta.read_only || data.read_only)) {
 		rc = lb_fail(err, LB_EUNSAFE,
-			     "%s: --replay-log needs writable loop devices, but %s or %s is attached "
-			     "read-only",
-			     plan->pool_name, meta.dev_path, data.dev_path);
+			     "%s: a writable activation needs writable loop devices, but %s or %s is "
+			     "attached read-only",
+			     spec->name, meta.dev_path, data.dev_path);
 		goto out;
 	}
 	struct lb_dm_target table;
 	if ((rc = lb_pool_table(meta.major, meta.minor, data.major, data.minor, data.size_bytes,
-				plan->data_block_size_sectors, ro, &table, err)))
+				spec->block_size_sectors, ro, &table, err)))
 		goto out;
 	char uuid[160];
-	snprintf(uuid, sizeof(uuid), LB_DM_UUID_PREFIX "POOL-%s", plan->pool_name);
-	if ((rc = lb_journal_append(pj, "dm", plan->pool_name, uuid, err)))
+	snprintf(uuid, sizeof(uuid), LB_DM_UUID_PREFIX "POOL-%s", spec->name);
+	if ((rc = lb_journal_append(pj, "dm", spec->name, uuid, err)))
 		goto out;
 	/* The kernel refuses thin-pool in a read-only dm table (the target is
 	 * "always writeable"); the read_only feature in the table is what keeps
 	 * the metadata untouched, and the loop devices under it are read-only. */
-	if ((rc = lb_dm_create(plan->pool_name, uuid, false, &table, 1, pool, err)))
+	if ((rc = lb_dm_create(spec->name, uuid, false, &table, 1, &out->info, err)))
 		goto out;
-	res->pool_created = true;
+	out->created = true;
 	step(on_step, "pool");
 out:
 	/* From here the pool holds the loop devices; autoclear does the rest. */
@@ -133,7 +117,7 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 	memset(res, 0, sizeof(*res));
 	int rc;
 	char sj[PATH_MAX];
-	if ((rc = mkdir_p(LB_SESSIONS_DIR, 0700, err)))
+	if ((rc = lb_mkdir_p(LB_SESSIONS_DIR, 0700, err)))
 		return rc;
 	session_path(plan->container_id, sj, sizeof(sj));
 	if (plan->mount_dir)
@@ -151,9 +135,20 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 	if ((rc = lb_journal_append(sj, "pool", plan->pool_name, pool_ref, err)))
 		return rc;
 
-	struct lb_dm_info pool;
-	if ((rc = ensure_pool(plan, on_step, &pool, res, err)))
+	struct lb_rescue_pool_spec spec = {
+		.name = plan->pool_name,
+		.metadata_path = plan->metadata_path,
+		.data_path = plan->data_path,
+		.block_size_sectors = plan->data_block_size_sectors,
+		.read_only = !plan->replay_log,
+	};
+	struct lb_rescue_pool p;
+	if ((rc = lb_rescue_pool_activate(&spec, on_step, &p, err)))
 		return rc;
+	const struct lb_dm_info pool = p.info;
+	res->pool_created = p.created;
+	snprintf(res->data_loop, sizeof(res->data_loop), "%s", p.data_loop);
+	snprintf(res->metadata_loop, sizeof(res->metadata_loop), "%s", p.metadata_loop);
 
 	struct lb_dm_info thin;
 	if ((rc = lb_dm_info(plan->thin_name, &thin, err)))
@@ -191,7 +186,7 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 		snprintf(res->fstype, sizeof(res->fstype), "%s", fs.type);
 		if (stat(res->mount_dir, &st) != 0) {
 			if ((rc = lb_journal_append(sj, "mkdir", res->mount_dir, "", err)) ||
-			    (rc = mkdir_p(res->mount_dir, 0700, err)))
+			    (rc = lb_mkdir_p(res->mount_dir, 0700, err)))
 				return rc;
 		}
 		if ((rc = lb_journal_append(sj, "mount", res->mount_dir, want_dev, err)))
@@ -266,21 +261,6 @@ int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
 	return LB_OK;
 }
 
-static bool loop_still_bound(const char *dev_path, const char *backing)
-{
-	char p[128], line[PATH_MAX];
-	const char *name = strrchr(dev_path, '/');
-	snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name ? name + 1 : dev_path);
-	FILE *f = fopen(p, "re");
-	if (!f)
-		return false;
-	bool bound = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	if (bound)
-		line[strcspn(line, "\n")] = '\0';
-	return bound && !strcmp(line, backing);
-}
-
 static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct lb_err *err)
 {
 	struct lb_journal_entry *e;
@@ -305,9 +285,7 @@ static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct 
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (strcmp(e[i].kind, "loop"))
 			continue;
-		for (int tries = 0; tries < 100 && loop_still_bound(e[i].arg1, e[i].arg2); tries++)
-			nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
-		if (loop_still_bound(e[i].arg1, e[i].arg2))
+		if (!lb_loop_wait_detached(e[i].arg1, e[i].arg2, 3000))
 			say_fmt(say, "warning: %s (over %s) is still attached; something else holds it",
 				e[i].arg1, e[i].arg2);
 		else
@@ -317,6 +295,15 @@ static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct 
 	if (!rc && unlink(journal_path) != 0 && errno != ENOENT)
 		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", journal_path);
 	return rc;
+}
+
+int lb_rescue_pool_release(const char *name, lb_rescue_say_fn say, struct lb_err *err)
+{
+	char pj[PATH_MAX];
+	pool_journal_path(name, pj, sizeof(pj));
+	if (access(pj, F_OK) != 0)
+		return LB_OK; /* not lifeboat's: nothing to release */
+	return teardown_pool(pj, say, err);
 }
 
 int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err)

@@ -5,6 +5,7 @@
 #ifndef LIFEBOAT_RESCUE_SESSION_H
 #define LIFEBOAT_RESCUE_SESSION_H
 
+#include "dm/dm.h"
 #include "util/error.h"
 
 #include <limits.h>
@@ -33,6 +34,26 @@ struct lb_rescue_plan {
  * kill lifeboat midway. May be NULL. */
 typedef void (*lb_rescue_step_fn)(const char *step);
 
+/* A pool over loop-lvm files, as the rescue and the doctor's repairs need it. */
+struct lb_rescue_pool_spec {
+	const char *name; /* Docker's pool name */
+	const char *metadata_path, *data_path;
+	uint32_t block_size_sectors;
+	bool read_only; /* read_only pool over read-only loops; false only for writers */
+};
+
+struct lb_rescue_pool {
+	struct lb_dm_info info;
+	bool created; /* false: it was active already and is reused */
+	char metadata_loop[64], data_loop[64];
+};
+
+/* Makes the pool active: reuses it if it is, else finds or attaches loop
+ * devices over the files (auto-clearing) and creates it, journalled under
+ * LB_POOLS_DIR/<name>. Never a second pool or loop device over the files. */
+int lb_rescue_pool_activate(const struct lb_rescue_pool_spec *spec, lb_rescue_step_fn on_step,
+			    struct lb_rescue_pool *out, struct lb_err *err);
+
 struct lb_rescue_result {
 	char mount_dir[PATH_MAX];
 	char rootfs[PATH_MAX + 16]; /* mount_dir/rootfs, or mount_dir if there is none */
@@ -52,5 +73,9 @@ typedef void (*lb_rescue_say_fn)(const char *line);
 int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
 			       struct lb_err *err);
 int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err);
+
+/* Removes pool `name` if lifeboat activated it (its journal says so) and
+ * nothing holds it open, and waits for its loop devices to go. */
+int lb_rescue_pool_release(const char *name, lb_rescue_say_fn say, struct lb_err *err);
 
 #endif
