@@ -101,4 +101,7 @@ install: lifeboat
 clean:
 	rm -rf $(B) lifeboat
 
+# Objects are not intermediate files: keep them between builds.
+.SECONDARY:
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
