@@ -18,66 +18,7 @@ test_require "dockerd and Debian's docker client" 'command -v dockerd && [ -x /u
 test_require "dmsetup, losetup, thin_dump and jq as witnesses" \
 	'command -v dmsetup && command -v losetup && command -v thin_dump && command -v jq'
 
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin DOCKER_RAMDISK=true DOCKER_HOST=unix:///run/docker.sock
-docker=/usr/bin/docker
-R=/var/lib/docker
-S=$LB_SCRATCH
-POOLMETA=$R/devicemapper/devicemapper/metadata
-FIXTURE=$("$TOP/tests/fixtures/ensure" xfs)
-mount_id() { cat "$R/image/devicemapper/layerdb/mounts/$(awk -v n="$1" '$1 == n { print $2 }' "$FIXTURE/containers.txt")/mount-id"; }
-thin_devs() { thin_dump "$POOLMETA" | sed -n 's/.*<device dev_id="\([0-9]*\)".*/\1/p' | sort -n | tr '\n' ' '; }
-pool_transaction() { thin_dump "$POOLMETA" | sed -n '1s/.* transaction="\([0-9]*\)".*/\1/p'; }
-
-start_dockerd() { # LOGNAME: 0 once `docker info` answers, 1 if dockerd exits
-	dockerd --data-root $R --exec-root /run/docker -H unix:///run/docker.sock >"$S/dockerd.$1.log" 2>&1 &
-	echo $! >"$S/dockerd.pid"
-	for _ in $(seq 1 120); do
-		$docker info >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$S/dockerd.pid")" 2>/dev/null || return 1
-		sleep 1
-	done
-	return 1
-}
-stop_dockerd() { # and nothing of Docker's left in device-mapper
-	local pid
-	pid=$(cat "$S/dockerd.pid")
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-	! kill -0 "$pid" 2>/dev/null || { echo "dockerd $pid did not stop"; return 1; }
-	dmsetup ls; losetup -l
-	for d in $(dmsetup ls | awk '$1 != "No" { print $1 }'); do dmsetup remove "$d"; done
-	losetup -D
-	[ -z "$(dmsetup ls | grep -v "No devices")" ]
-}
-# Every container's files through `docker cp`, against what Docker exported
-# (or, for db, the files it synced) before the crash.
-read_every_container() {
-	local c d=$S/cp.$RANDOM
-	mkdir -p "$d"
-	for c in web batch db; do
-		$docker cp "$c:/data" "$d/$c" || return 1
-		grep " data/" "$FIXTURE/$c.sha256" | sed 's| data/| |' >"$d/$c.sums"
-		(cd "$d/$c" && sha256sum --quiet -c "$d/$c.sums") || { echo "$c: files differ"; return 1; }
-	done
-	$docker cp web:/etc/motd "$d/web.motd" && expect_eq "changed by web" "$(cat "$d/web.motd")" "web motd" &&
-	$docker cp created:/etc/motd "$d/created.motd" &&
-	expect_eq "welcome to the image" "$(cat "$d/created.motd")" "created motd"
-}
-no_lifeboat_devices() {
-	! dmsetup info -c --noheadings -o uuid 2>/dev/null | grep -q LIFEBOAT- &&
-	! losetup -l -n -O BACK-FILE | grep -q "$R/devicemapper" &&
-	! ls /run/lifeboat/pools/* 2>/dev/null
-}
-# Docker's pool by hand (loop-lvm, 64 KiB blocks as Docker makes it).
-with_pool() { # commands run with $POOL set
-	local meta data
-	meta=$(losetup -f --show "$POOLMETA") && data=$(losetup -f --show "$R/devicemapper/devicemapper/data") &&
-	dmsetup create lbtest-pool --table "0 $(blockdev --getsz "$data") thin-pool $meta $data 128 32768 1 skip_block_zeroing" &&
-	POOL=lbtest-pool && eval "$1"
-	local rc=$?
-	dmsetup remove lbtest-pool; losetup -d "$meta" "$data"
-	return $rc
-}
+. "$(dirname "$0")/doctor-lib.sh"
 
 test_expect_success 'setup: the crashed xfs state and its daemon.json are in place' '
 	rm -rf '$R'/* && fixture_extract xfs '$R' &&
