@@ -358,8 +358,8 @@ static int check_device_files(struct ctx *c)
 			   d->dm.device_id);
 		size_t refs = add_references(c, d->dm.hash, f);
 		set_text(f->consequence, sizeof(f->consequence),
-			 "activating it fails, so does removing it (docker rm: \"failed to remove "
-			 "root filesystem\")%s",
+			 "activating it fails: docker start and docker cp fail (\"Error activating "
+			 "devmapper device\"); docker rm still works and drops the file%s",
 			 refs ? "; the data of the objects listed is gone" : "; nothing uses it");
 		set_text(f->fix, sizeof(f->fix),
 			 "move its device file into the backup%s",
