@@ -7,7 +7,9 @@
 #include "rescue/session.h"
 #include "thinmeta/thinmeta.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,13 @@ static void usage(FILE *out)
 	      "the same metadata). The filesystem's journal is not replayed (xfs:\n"
 	      "norecovery,nouuid; ext4: noload). Nothing in the pool changes.\n"
 	      "\n"
+	      "Without the replay, what the filesystem committed to its journal but had not\n"
+	      "yet written in place is missing (a container killed while writing shows an\n"
+	      "older state). --replay-cow gets it without writing to the pool: the thin\n"
+	      "device stays read-only under a copy-on-write layer (a dm-snapshot over a\n"
+	      "sparse file, in RAM under /run by default) that takes the replay's writes;\n"
+	      "the mount is still read-only, and umount drops the layer.\n"
+	      "\n"
 	      "The last line of output is the directory holding the container's root\n"
 	      "filesystem (the rootfs/ inside the device). Undo with 'lifeboat recover umount'.\n"
 	      "\n"
@@ -34,6 +43,10 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "  --pool-dev NAME    the active pool device to use (direct-lvm), e.g.\n"
 	      "                     docker-thinpool; default: dm.thinpooldev or Docker's name\n"
+	      "  --replay-cow       replay the journal into a throwaway copy-on-write layer;\n"
+	      "                     the pool is not written\n"
+	      "  --cow-dir DIR      where the layer's sparse file goes (default\n"
+	      "                     /run/lifeboat/cow); it grows by what the replay writes\n"
 	      "  --replay-log       activate writable and let the filesystem replay its\n"
 	      "                     journal: WRITES to the pool's data and metadata\n"
 	      "  --force            mount a device Docker marked deleted\n"
@@ -62,15 +75,17 @@ static void kill_after_step(const char *stepname)
 
 int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_FORCE, OPT_DAEMON_JSON };
+	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_REPLAY_COW, OPT_COW_DIR, OPT_FORCE, OPT_DAEMON_JSON };
 	static const struct option opts[] = {{"pool-dev", required_argument, NULL, OPT_POOL_DEV},
 					     {"replay-log", no_argument, NULL, OPT_REPLAY},
+					     {"replay-cow", no_argument, NULL, OPT_REPLAY_COW},
+					     {"cow-dir", required_argument, NULL, OPT_COW_DIR},
 					     {"force", no_argument, NULL, OPT_FORCE},
 					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
-	const char *pool_dev = NULL, *daemon_json = NULL;
-	bool replay = false, force = false;
+	const char *pool_dev = NULL, *daemon_json = NULL, *cow_dir_arg = NULL;
+	bool replay = false, replay_cow = false, force = false;
 	int c;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -78,6 +93,8 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		switch (c) {
 		case OPT_POOL_DEV: pool_dev = optarg; break;
 		case OPT_REPLAY: replay = true; break;
+		case OPT_REPLAY_COW: replay_cow = true; break;
+		case OPT_COW_DIR: cow_dir_arg = optarg; break;
 		case OPT_FORCE: force = true; break;
 		case OPT_DAEMON_JSON: daemon_json = optarg; break;
 		case 'h': usage(stdout); return LB_OK;
@@ -88,8 +105,20 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		return lb_usage_error("recover mount", "expected <container> [DIR]");
 	const char *query = argv[optind];
 	const char *dir = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (replay && replay_cow)
+		return lb_usage_error("recover mount",
+				      "--replay-log and --replay-cow exclude each other");
+	if (cow_dir_arg && !replay_cow)
+		return lb_usage_error("recover mount", "--cow-dir goes with --replay-cow");
 
 	struct lb_err err = {0};
+	/* The teardown finds the layer's loop device by its backing file as
+	 * sysfs names it: an absolute path without links. */
+	char cow_dir[PATH_MAX];
+	if (cow_dir_arg && !realpath(cow_dir_arg, cow_dir)) {
+		lb_print_error("%s: %s (--cow-dir)", cow_dir_arg, strerror(errno));
+		return lb_exit_for_errno(errno);
+	}
 	struct lb_docker_root *root = NULL;
 	struct lb_thinmeta *meta = NULL;
 	struct lb_docker_root_opts ropts = {.data_root = g->docker_root, .daemon_json = daemon_json};
@@ -129,6 +158,8 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		.size_bytes = v.size_bytes,
 		.mount_dir = dir,
 		.replay_log = replay,
+		.replay_cow = replay_cow,
+		.cow_dir = cow_dir_arg ? cow_dir : NULL,
 	};
 	if (!pool_dev && root->pool_kind == LB_DM_POOL_LOOPBACK) {
 		if (!root->data_file.exists || !root->metadata_file.exists) {
@@ -161,14 +192,23 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 	struct lb_rescue_result res;
 	if ((rc = lb_rescue_mount(&plan, kill_after_step, &res, &err)))
 		goto fail;
+	if (replay_cow && g->verbosity >= 0)
+		fprintf(stderr,
+			"lifeboat: --replay-cow: the journal was replayed into %s (%s); the pool "
+			"was not written, and umount drops the layer\n",
+			res.cow_file, res.device);
 	if (g->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b}",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:b, s:b}",
 				      "container", plan.container_name, "id", v.id, "rootfs",
 				      res.rootfs, "mount_dir", res.mount_dir, "device", res.device,
 				      "pool", plan.pool_name, "device_id", (int)v.device_id,
-				      "read_only", !replay, "pool_created", res.pool_created,
-				      "thin_created", res.thin_created, "already_mounted",
-				      res.already_mounted);
+				      "read_only", !replay, "journal",
+				      replay ? "replayed-into-pool"
+					     : replay_cow ? "replayed-into-cow" : "not-replayed",
+				      "pool_created", res.pool_created, "thin_created",
+				      res.thin_created, "already_mounted", res.already_mounted);
+		if (replay_cow)
+			json_object_set_new(o, "cow_file", json_string(res.cow_file));
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);

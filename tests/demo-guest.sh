@@ -16,8 +16,17 @@ run ls -l "$root/data/www"
 run "$LB" recover mount db
 root=$("$LB" -q recover mount db | tail -n 1)
 run ls -l "$root/data/db" || true
-echo "(db was killed mid-write: the files it synced are whole; its journal's inode was"
-echo " still only in the unreplayed xfs log. --replay-log would replay it, writing to the pool.)"
+run wc -l "$root/data/db/journal" || true
+echo "(db was killed mid-write: the files it synced are whole, but the last seconds of its"
+echo " journal file are only in the xfs log, which a read-only mount does not replay.)"
+echo
+echo "Replaying the log into a throwaway copy-on-write layer brings them back, and still"
+echo "writes nothing to the pool:"
+run "$LB" recover umount db
+run "$LB" recover mount --replay-cow db
+root=$("$LB" -q recover mount --replay-cow db | tail -n 1)
+run wc -l "$root/data/db/journal"
+run tail -n 2 "$root/data/db/journal"
 run "$LB" -v recover umount --all
 echo
 echo "Pool metadata and data were never written: the pool ran with read_only, over read-only loop devices."

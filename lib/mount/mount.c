@@ -42,13 +42,13 @@ int lb_fs_probe(const char *dev_path, struct lb_fs_probe *out, struct lb_err *er
 }
 
 int lb_mount_fs(const char *dev_path, const char *dir, const char *fstype, bool replay_log,
-		struct lb_err *err)
+		bool writable, struct lb_err *err)
 {
 	char opts[128];
 	int rc = lb_mount_options(fstype, replay_log, opts, sizeof(opts), err);
 	if (rc)
 		return rc;
-	unsigned long flags = MS_NODEV | MS_NOSUID | (replay_log ? 0 : MS_RDONLY);
+	unsigned long flags = MS_NODEV | MS_NOSUID | (writable ? 0 : MS_RDONLY);
 	if (mount(dev_path, dir, fstype, flags, opts[0] ? opts : NULL) != 0)
 		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot mount %s (%s, %s)", dir,
 				     dev_path, fstype, opts[0] ? opts : "defaults");

@@ -23,9 +23,11 @@ int lb_fs_probe(const char *dev_path, struct lb_fs_probe *out, struct lb_err *er
 int lb_mount_options(const char *fstype, bool replay_log, char *out, size_t len,
 		     struct lb_err *err);
 
-/* Mounts dev at dir (read-only unless replay_log). */
+/* Mounts dev at dir, read-only unless `writable`. With replay_log the
+ * filesystem replays its journal, which xfs and ext4 do even on a read-only
+ * mount as long as the device itself is writable (the copy-on-write layer). */
 int lb_mount_fs(const char *dev_path, const char *dir, const char *fstype, bool replay_log,
-		struct lb_err *err);
+		bool writable, struct lb_err *err);
 
 /* Unmounts dir; not mounted is fine. */
 int lb_umount(const char *dir, struct lb_err *err);

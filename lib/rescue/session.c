@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,71 @@ out:
 	return rc;
 }
 
+/* The copy-on-write layer over the thin device: a sparse file as large as the
+ * device (so the snapshot can never overflow), attached writable and
+ * auto-clearing, and a transient dm-snapshot over both. Every piece is
+ * journalled before it exists; teardown removes the snapshot, waits for the
+ * loop device to go with it and deletes the file. */
+static int cow_activate(const struct lb_rescue_plan *plan, const char *sj,
+			const struct lb_dm_info *thin, lb_rescue_step_fn on_step,
+			struct lb_rescue_result *res, struct lb_dm_info *cow, struct lb_err *err)
+{
+	char name[128], uuid[160];
+	snprintf(name, sizeof(name), "lifeboat-cow-%s", plan->container_id);
+	snprintf(uuid, sizeof(uuid), LB_DM_UUID_PREFIX "COW-%s", plan->container_id);
+	const char *dir = plan->cow_dir ? plan->cow_dir : LB_COW_DIR;
+	snprintf(res->cow_file, sizeof(res->cow_file), "%s/%s.cow", dir, plan->container_id);
+	int rc = lb_dm_info(name, cow, err);
+	if (rc)
+		return rc;
+	if (cow->exists) {
+		if (strcmp(cow->uuid, uuid))
+			return lb_fail(err, LB_EUNSAFE, "%s: a device-mapper device of that name exists "
+				       "and is not lifeboat's (uuid '%s')", name, cow->uuid);
+		return LB_OK; /* mounted before with --replay-cow: reuse */
+	}
+	/* The snapshot claims the thin device for itself; a filesystem mounted
+	 * from it (a mount without replay) holds that claim already. */
+	if (thin->open_count > 0)
+		return lb_fail(err, LB_EUNSAFE,
+			       "%s: its thin device %s is in use (mounted without replay?); "
+			       "unmount it first: lifeboat recover umount %s",
+			       plan->container_name, plan->thin_name, plan->container_name);
+	if (!plan->cow_dir && (rc = lb_mkdir_p(LB_COW_DIR, 0700, err)))
+		return rc;
+	if ((rc = lb_journal_append(sj, "file", res->cow_file, "", err)))
+		return rc;
+	/* A file left by a lifeboat killed before its snapshot existed holds
+	 * nothing of value: start it empty. */
+	int fd = open(res->cow_file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno,
+				     "%s: cannot create the copy-on-write file", res->cow_file);
+	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)plan->size_bytes) != 0) {
+		int e = errno;
+		close(fd);
+		return lb_fail_errno(err, LB_EFAIL, e, "%s: cannot size the copy-on-write file",
+				     res->cow_file);
+	}
+	close(fd);
+	struct lb_loop loop;
+	if ((rc = lb_loop_attach(res->cow_file, false, &loop, err)))
+		return rc;
+	struct lb_dm_target table;
+	if ((rc = lb_journal_append(sj, "loop", loop.dev_path, res->cow_file, err)) ||
+	    (rc = lb_cow_table(thin->major, thin->minor, loop.major, loop.minor, plan->size_bytes,
+			       &table, err)) ||
+	    (rc = lb_journal_append(sj, "dm", name, uuid, err)))
+		goto out;
+	if ((rc = lb_dm_create(name, uuid, false, &table, 1, cow, err)))
+		goto out;
+	res->cow_created = true;
+	step(on_step, "cow");
+out:
+	lb_loop_release(&loop); /* the snapshot holds it now; autoclear does the rest */
+	return rc;
+}
+
 int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
 		    struct lb_rescue_result *res, struct lb_err *err)
 {
@@ -168,12 +234,17 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 		res->thin_created = true;
 		step(on_step, "thin");
 	}
-	if ((rc = lb_devnode_path(thin.major, thin.minor, NULL, res->device, sizeof(res->device),
+	/* The device the filesystem is mounted from: the thin device, or the
+	 * copy-on-write layer over it. */
+	struct lb_dm_info top = thin;
+	if (plan->replay_cow && (rc = cow_activate(plan, sj, &thin, on_step, res, &top, err)))
+		return rc;
+	if ((rc = lb_devnode_path(top.major, top.minor, NULL, res->device, sizeof(res->device),
 				  err)))
 		return rc;
 
 	char mounted_dev[32], want_dev[32];
-	snprintf(want_dev, sizeof(want_dev), "%u:%u", thin.major, thin.minor);
+	snprintf(want_dev, sizeof(want_dev), "%u:%u", top.major, top.minor);
 	if (lb_is_mounted(res->mount_dir, mounted_dev, sizeof(mounted_dev))) {
 		if (strcmp(mounted_dev, want_dev))
 			return lb_fail(err, LB_EUNSAFE, "%s: something else (%s) is mounted there",
@@ -191,7 +262,8 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 		}
 		if ((rc = lb_journal_append(sj, "mount", res->mount_dir, want_dev, err)))
 			return rc;
-		if ((rc = lb_mount_fs(res->device, res->mount_dir, fs.type, plan->replay_log, err)))
+		if ((rc = lb_mount_fs(res->device, res->mount_dir, fs.type,
+				      plan->replay_log || plan->replay_cow, plan->replay_log, err)))
 			return rc;
 		step(on_step, "mount");
 	}
@@ -251,6 +323,17 @@ int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
 				say_fmt(say, "removed directory %s", e[i].arg1);
 		} else if (!strcmp(e[i].kind, "dm")) {
 			rc = remove_own_dm(e[i].arg1, e[i].arg2, say, err);
+		} else if (!strcmp(e[i].kind, "loop")) {
+			/* The copy-on-write layer's: it goes with the snapshot above
+			 * it; wait, so its file below can go too. */
+			if (!lb_loop_wait_detached(e[i].arg1, e[i].arg2, 3000))
+				say_fmt(say, "warning: %s (over %s) is still attached; something else holds it",
+					e[i].arg1, e[i].arg2);
+		} else if (!strcmp(e[i].kind, "file")) {
+			if (unlink(e[i].arg1) == 0)
+				say_fmt(say, "removed copy-on-write file %s", e[i].arg1);
+			else if (errno != ENOENT)
+				rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove", e[i].arg1);
 		}
 	}
 	free(e);

@@ -15,6 +15,7 @@
 #define LB_SESSIONS_DIR "/run/lifeboat/sessions"
 #define LB_POOLS_DIR "/run/lifeboat/pools"
 #define LB_MNT_DIR "/run/lifeboat/mnt"
+#define LB_COW_DIR "/run/lifeboat/cow"
 
 struct lb_rescue_plan {
 	const char *container_id;
@@ -28,9 +29,14 @@ struct lb_rescue_plan {
 	uint64_t size_bytes;
 	const char *mount_dir; /* NULL: LB_MNT_DIR/<name> */
 	bool replay_log;       /* writable activation, the filesystem replays its journal */
+	/* The journal is replayed into a copy-on-write layer over the read-only
+	 * thin device (a sparse file in cow_dir, NULL: LB_COW_DIR); the mount
+	 * stays read-only and the pool is not written. */
+	bool replay_cow;
+	const char *cow_dir;
 };
 
-/* Called after each step ("loop", "pool", "thin", "mount"); tests use it to
+/* Called after each step ("loop", "pool", "thin", "cow", "mount"); tests use it to
  * kill lifeboat midway. May be NULL. */
 typedef void (*lb_rescue_step_fn)(const char *step);
 
@@ -60,6 +66,8 @@ struct lb_rescue_result {
 	char device[128];      /* the node the filesystem was mounted from */
 	char fstype[32];
 	bool pool_created, thin_created, already_mounted;
+	bool cow_created;
+	char cow_file[PATH_MAX]; /* the copy-on-write layer's file, with replay_cow */
 	char data_loop[64], metadata_loop[64];
 };
 

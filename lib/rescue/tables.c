@@ -44,3 +44,20 @@ int lb_thin_table(uint32_t pool_major, uint32_t pool_minor, uint32_t device_id,
 	snprintf(out->params, sizeof(out->params), "%u:%u %u", pool_major, pool_minor, device_id);
 	return LB_OK;
 }
+
+int lb_cow_table(uint32_t origin_major, uint32_t origin_minor, uint32_t cow_major,
+		 uint32_t cow_minor, uint64_t size_bytes, struct lb_dm_target *out,
+		 struct lb_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (size_bytes < 512 || size_bytes % 512)
+		return lb_fail(err, LB_EINTEGRITY, "copy-on-write layer: size %llu bytes is not whole sectors",
+			       (unsigned long long)size_bytes);
+	out->len_sectors = size_bytes / 512;
+	snprintf(out->type, sizeof(out->type), "snapshot");
+	/* N: transient, the exception store lives only in the kernel's memory
+	 * and the cow device; nothing of it needs to survive. */
+	snprintf(out->params, sizeof(out->params), "%u:%u %u:%u N %u", origin_major, origin_minor,
+		 cow_major, cow_minor, LB_COW_CHUNK_SECTORS);
+	return LB_OK;
+}

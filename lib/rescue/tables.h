@@ -19,4 +19,13 @@ int lb_pool_table(uint32_t meta_major, uint32_t meta_minor, uint32_t data_major,
 int lb_thin_table(uint32_t pool_major, uint32_t pool_minor, uint32_t device_id,
 		  uint64_t size_bytes, struct lb_dm_target *out, struct lb_err *err);
 
+/* A transient dm-snapshot over `origin` (the read-only thin device) that keeps
+ * every write in `cow` instead: what a journal replay writes lands there and
+ * the pool is never written. 4 KiB chunks, the filesystems' block size, so a
+ * replayed block costs one chunk. */
+#define LB_COW_CHUNK_SECTORS 8
+int lb_cow_table(uint32_t origin_major, uint32_t origin_minor, uint32_t cow_major,
+		 uint32_t cow_minor, uint64_t size_bytes, struct lb_dm_target *out,
+		 struct lb_err *err);
+
 #endif

@@ -57,6 +57,20 @@ static void thin_table_names_the_pool_by_number(void **state)
 	assert_int_equal(lb_thin_table(253, 0, 1, 1000, &t, &err), LB_EINTEGRITY);
 }
 
+static void cow_table_is_a_transient_snapshot_of_the_thin_device(void **state)
+{
+	(void)state;
+	struct lb_dm_target t;
+	struct lb_err err = {0};
+	assert_int_equal(lb_cow_table(253, 1, 7, 3, 536870912, &t, &err), 0);
+	assert_string_equal(t.type, "snapshot");
+	assert_int_equal(t.start_sector, 0);
+	assert_int_equal(t.len_sectors, 1048576);
+	assert_string_equal(t.params, "253:1 7:3 N 8");
+	assert_int_equal(lb_cow_table(253, 1, 7, 3, 1000, &t, &err), LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "1000 bytes"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -64,6 +78,7 @@ int main(void)
 		cmocka_unit_test(pool_length_is_whole_data_blocks),
 		cmocka_unit_test(bad_pool_geometry_is_an_integrity_error),
 		cmocka_unit_test(thin_table_names_the_pool_by_number),
+		cmocka_unit_test(cow_table_is_a_transient_snapshot_of_the_thin_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

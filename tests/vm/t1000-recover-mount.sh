@@ -4,17 +4,8 @@
 # them, nothing in the pool changes, and teardown removes exactly what
 # lifeboat created, also after lifeboat was killed midway.
 . "$(dirname "$0")/../lib.sh"
-test_require "running inside the test VM (tests/vm/boot)" '[ -n "${LB_IN_VM:-}" ]'
-test_require "device-mapper in the guest kernel" '[ -e /dev/mapper/control ]'
-test_require "dmsetup and losetup as witnesses" 'command -v dmsetup && command -v losetup'
-
 R=/var/lib/docker
-no_lifeboat_devices() {
-	! dmsetup info -c --noheadings -o uuid 2>/dev/null | grep -q LIFEBOAT- &&
-	! losetup -l -n -O BACK-FILE | grep -q "$R/devicemapper" &&
-	! grep -q " /run/lifeboat/" /proc/self/mounts || {
-		echo "left behind:"; dmsetup info -c; losetup -l; grep lifeboat /proc/self/mounts; false; }
-}
+. "$TOP/tests/vm/rescue-lib.sh"
 
 for v in xfs ext4; do
 	test_expect_success "$v: the crashed Docker state is in place" '
