@@ -44,6 +44,31 @@ PY
 	rm -rf "$tmp"
 }
 
+# Seeds for fuzz_docker: the files a real dockerd 20.10 wrote (from the
+# generated fixture, when the cache has one), and lines and sizes of the
+# shapes the other parsers read.
+seed_docker() { # corpus-dir
+	local dir=$1 tar f n=0
+	tar=$(ls "${LIFEBOAT_TEST_CACHE:-/var/cache/lifeboat-tests}"/fixtures/xfs-*/docker-root.tar 2>/dev/null | head -n 1)
+	if [ -n "$tar" ]; then
+		tmp=$(mktemp -d)
+		tar -C "$tmp" -xf "$tar" --wildcards './containers/*/config.v2.json' './devicemapper/metadata/*'
+		for f in "$tmp"/containers/*/config.v2.json "$tmp"/devicemapper/metadata/*; do
+			n=$((n + 1)) && cp "$f" "$dir/real-$n"
+		done
+		cp "$(dirname "$tar")/daemon.json" "$dir/daemon.json"
+		rm -rf "$tmp"
+	else
+		echo "fuzz: no generated fixture in the cache; docker seeds are hand-written only"
+	fi
+	printf '{"device_id":4,"size":536870912,"transaction_id":5,"initialized":true,"deleted":false}' >"$dir/device"
+	printf '{"next_device_id":11,"BaseDeviceUUID":"3f0a","BaseDeviceFilesystem":"xfs"}' >"$dir/deviceset"
+	printf '{"open_transaction_id":10,"device_hash":"","device_id":0}' >"$dir/transaction"
+	printf '{"storage-driver":"devicemapper","storage-opts":["dm.basesize=10G","dm.thinpooldev=/dev/mapper/x"]}' >"$dir/daemon"
+	printf '512.5MiB' >"$dir/size"
+	printf 'dm\tdocker-8:1-2-pool\tLIFEBOAT-POOL-docker-8:1-2-pool\n' >"$dir/journal"
+}
+
 status=0
 for src in "$TOP"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
