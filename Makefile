@@ -53,9 +53,10 @@ $(B)/unit-asan/%: tests/unit/%.c $(ASAN_CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(SANFLAGS) $(WARN) -o $@ $< $(ASAN_CORE_OBJ) $(LIBS) -lcmocka
 
-# Test tools: tests/tools/NAME.c links only what it needs (lib/thinmeta, lib/util).
-TOOLS_BIN := $(B)/tools/thinmeta-dump
-TOOLS_OBJ := $(filter $(B)/obj/lib/thinmeta/% $(B)/obj/lib/util/%,$(CORE_OBJ))
+# Test tools: tests/tools/NAME.c links only what it needs (lib/thinmeta,
+# lib/fslog, lib/util).
+TOOLS_BIN := $(B)/tools/thinmeta-dump $(B)/tools/fslog-state
+TOOLS_OBJ := $(filter $(B)/obj/lib/thinmeta/% $(B)/obj/lib/fslog/% $(B)/obj/lib/util/%,$(CORE_OBJ))
 $(B)/tools/%: tests/tools/%.c $(TOOLS_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(TOOLS_OBJ)
@@ -76,7 +77,7 @@ test-vm: lifeboat
 
 # The README's test command. deps first, so a fresh Debian 12 machine works.
 check: deps
-	@$(MAKE) --no-print-directory all unit unit-asan
+	@$(MAKE) --no-print-directory all tools unit unit-asan
 	@tests/run-suite all
 
 deps:

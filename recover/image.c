@@ -4,8 +4,10 @@
  * lets lib/image copy it into a file that appears only when complete. */
 #include "docker/dataroot.h"
 #include "dm/dm.h"
+#include "fslog/fslog.h"
 #include "image/thin_image.h"
 #include "inventory/inventory.h"
+#include "mount/mount.h"
 #include "recover/verbs.h"
 #include "thinmeta/thinmeta.h"
 #include "util/atomic_file.h"
@@ -232,9 +234,33 @@ static void warn_if_active(const struct lb_docker_root *root, const struct lb_gl
 		       root->pool_name);
 }
 
+/* The journal state of a raw image's filesystem: a dirty one is replayed by
+ * the kernel only if the image is mounted from a writable loop device, which
+ * writes to the image (a copy), never to the pool. */
+static enum lb_fslog_state image_log_state(const struct image_args *a, char *fstype, size_t len)
+{
+	struct lb_fs_probe fs;
+	enum lb_fslog_state s = LB_FSLOG_UNKNOWN;
+	struct lb_err ignored = {0};
+	fstype[0] = '\0';
+	if (a->format != LB_IMAGE_RAW || lb_fs_probe(a->output, &fs, &ignored))
+		return s;
+	snprintf(fstype, len, "%s", fs.type);
+	(void)lb_fslog_state_of_path(a->output, fs.type, &s, &ignored);
+	return s;
+}
+
 static int print_result(const struct image_args *a, const struct lb_docker_view *v,
 			const struct lb_image_stats *st, double seconds, const struct lb_globals *g)
 {
+	char fstype[32];
+	enum lb_fslog_state log = image_log_state(a, fstype, sizeof(fstype));
+	if (log == LB_FSLOG_DIRTY && g->verbosity >= 0 && !g->json)
+		fprintf(stderr,
+			"lifeboat: %s: the %s journal in the image was not closed cleanly and may hold "
+			"changes not yet written in place; norecovery/noload leave them out. To replay them into "
+			"the image (a copy): mount -o ro%s \"$(losetup -f --show %s)\" DIR\n",
+			a->query, fstype, strcmp(fstype, "xfs") ? "" : ",nouuid", a->output);
 	if (g->json) {
 		json_t *o = json_pack(
 			"{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f}", "image",
@@ -248,6 +274,9 @@ static int print_result(const struct image_args *a, const struct lb_docker_view 
 			seconds);
 		if (!o)
 			return LB_EFAIL;
+		json_object_set_new(o, "log",
+				    log == LB_FSLOG_UNKNOWN ? json_null()
+							    : json_string(lb_fslog_state_name(log)));
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);

@@ -28,10 +28,11 @@ static void usage(FILE *out)
 	      "\n"
 	      "Without the replay, what the filesystem committed to its journal but had not\n"
 	      "yet written in place is missing (a container killed while writing shows an\n"
-	      "older state). --replay-cow gets it without writing to the pool: the thin\n"
-	      "device stays read-only under a copy-on-write layer (a dm-snapshot over a\n"
-	      "sparse file, in RAM under /run by default) that takes the replay's writes;\n"
-	      "the mount is still read-only, and umount drops the layer.\n"
+	      "older state); lifeboat reads the journal's state first and warns when it is\n"
+	      "dirty (\"log\" in --json). --replay-cow gets it without writing to the pool:\n"
+	      "the thin device stays read-only under a copy-on-write layer (a dm-snapshot\n"
+	      "over a sparse file, in RAM under /run by default) that takes the replay's\n"
+	      "writes; the mount is still read-only, and umount drops the layer.\n"
 	      "\n"
 	      "The last line of output is the directory holding the container's root\n"
 	      "filesystem (the rootfs/ inside the device). Undo with 'lifeboat recover umount'.\n"
@@ -192,6 +193,13 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 	struct lb_rescue_result res;
 	if ((rc = lb_rescue_mount(&plan, kill_after_step, &res, &err)))
 		goto fail;
+	if (res.log_state == LB_FSLOG_DIRTY && !replay && !replay_cow && g->verbosity >= 0)
+		fprintf(stderr,
+			"lifeboat: %s: the %s journal was not closed cleanly and may hold changes not "
+			"yet written in place; this mount shows the state before them. To see them "
+			"without writing to the pool: lifeboat recover umount %s && lifeboat recover "
+			"mount --replay-cow %s\n",
+			plan.container_name, res.fstype, plan.container_name, plan.container_name);
 	if (replay_cow && g->verbosity >= 0)
 		fprintf(stderr,
 			"lifeboat: --replay-cow: the journal was replayed into %s (%s); the pool "
@@ -209,6 +217,11 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 				      res.thin_created, "already_mounted", res.already_mounted);
 		if (replay_cow)
 			json_object_set_new(o, "cow_file", json_string(res.cow_file));
+		/* The journal as found, before any replay: null when not read. */
+		json_object_set_new(o, "log",
+				    res.log_state == LB_FSLOG_UNKNOWN
+					    ? json_null()
+					    : json_string(lb_fslog_state_name(res.log_state)));
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);

@@ -255,6 +255,10 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 		if ((rc = lb_fs_probe(res->device, &fs, err)))
 			return rc;
 		snprintf(res->fstype, sizeof(res->fstype), "%s", fs.type);
+		/* Only informs the operator: a journal that cannot be read leaves
+		 * the state unknown and the mount goes on. */
+		struct lb_err log_err = {0};
+		(void)lb_fslog_state_of_path(res->device, fs.type, &res->log_state, &log_err);
 		if (stat(res->mount_dir, &st) != 0) {
 			if ((rc = lb_journal_append(sj, "mkdir", res->mount_dir, "", err)) ||
 			    (rc = lb_mkdir_p(res->mount_dir, 0700, err)))

@@ -6,6 +6,7 @@
 #define LIFEBOAT_RESCUE_SESSION_H
 
 #include "dm/dm.h"
+#include "fslog/fslog.h"
 #include "util/error.h"
 
 #include <limits.h>
@@ -67,6 +68,9 @@ struct lb_rescue_result {
 	char fstype[32];
 	bool pool_created, thin_created, already_mounted;
 	bool cow_created;
+	/* The filesystem's journal before the mount (what a mount without replay
+	 * leaves out); unknown when it was mounted already or could not be read. */
+	enum lb_fslog_state log_state;
 	char cow_file[PATH_MAX]; /* the copy-on-write layer's file, with replay_cow */
 	char data_loop[64], metadata_loop[64];
 };

@@ -69,6 +69,25 @@ seed_docker() { # corpus-dir
 	printf 'dm\tdocker-8:1-2-pool\tLIFEBOAT-POOL-docker-8:1-2-pool\n' >"$dir/journal"
 }
 
+# Seeds for fuzz_fslog: xfs logs as the unit tests lay them out would do,
+# but the journal the kernel wrote for the crashed db container is better:
+# its first 64 KiB of log, behind the selector byte (16 blocks).
+seed_fslog() { # corpus-dir
+	local dir=$1 tar tmp img
+	printf '\017' >"$dir/empty-log"
+	tar=$(ls "${LIFEBOAT_TEST_CACHE:-/var/cache/lifeboat-tests}"/fixtures/xfs-*/docker-root.tar 2>/dev/null | head -n 1)
+	[ -n "$tar" ] && [ -x "$TOP/lifeboat" ] || { echo "fuzz: no fixture or lifeboat binary; fslog seeds are minimal"; return 0; }
+	tmp=$(mktemp -d)
+	tar --sparse -C "$tmp" -xf "$tar"
+	img=$tmp/db.img
+	if "$TOP/lifeboat" -q --root "$tmp" recover image db -o "$img" >/dev/null 2>&1; then
+		off=$(xfs_db -r -c "sb 0" -c "print logstart" "$img" | awk '{print $3}')
+		off=$(xfs_db -r -c "convert fsb $off byte" "$img" | sed 's/.*(\([0-9]*\)).*/\1/')
+		{ printf '\017'; dd if="$img" bs=4096 skip=$((off / 4096)) count=16 status=none; } >"$dir/db-log"
+	fi
+	rm -rf "$tmp"
+}
+
 status=0
 for src in "$TOP"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)

@@ -156,6 +156,25 @@ for v in xfs ext4; do
 		expect_file_same "$FX/db.sha256" sums
 	'
 
+	test_expect_success "$v: the image's journal state as its own tools see it: db dirty (warned), web clean" '
+		for c in db web; do
+			"$LIFEBOAT" --root "$R" --json recover image --force $c -o log-$c.'$v'.img >$c.json 2>$c.err || exit 1
+			if [ '$v' = xfs ]; then
+				tool=$(xfs_logprint -t log-$c.'$v'.img 2>/dev/null | grep -o "state: <[A-Z]*>")
+			else
+				tool=$(dumpe2fs -h log-$c.'$v'.img 2>/dev/null | grep -c "^Filesystem features:.*needs_recovery")
+			fi
+			echo "$c: lifeboat $(jq -r .log $c.json), tool $tool"
+		done >states && cat states &&
+		grep -q "^db: lifeboat dirty, tool \(state: <DIRTY>\|1\)$" states &&
+		grep -q "^web: lifeboat clean, tool \(state: <CLEAN>\|0\)$" states &&
+		"$LIFEBOAT" --root "$R" recover image --force db -o log-db.'$v'.img 2>err >/dev/null &&
+		grep -q "losetup -f --show log-db.'$v'.img" err &&
+		"$LIFEBOAT" --root "$R" recover image --force web -o log-web.'$v'.img 2>err >/dev/null &&
+		! grep -q journal err &&
+		expect_eq null "$("$LIFEBOAT" --root "$R" --json recover image --force --zstd db -o log.zst | jq -r .log)" "zstd log"
+	'
+
 	test_expect_success "$v: --zstd writes a stream that zstd -d turns into the raw image" '
 		"$LIFEBOAT" --root "$R" recover image web --zstd -o web.'$v'.img.zst >/dev/null &&
 		zstd -q -t web.'$v'.img.zst &&
