@@ -177,6 +177,35 @@ out:
 	return rc;
 }
 
+static int mount_steps(const struct lb_rescue_plan *plan, const char *sj,
+		       lb_rescue_step_fn on_step, struct lb_rescue_result *res,
+		       struct lb_err *err);
+static int undo_entries(const struct lb_journal_entry *e, size_t from, size_t n,
+			lb_rescue_say_fn say, struct lb_err *err);
+
+/* A mount that fails takes back what it created itself (the entries it
+ * added to the session journal, and the pool if nothing else uses it), so
+ * a failure leaves the host as it found it; what earlier mounts of the same
+ * container created stays. */
+static void rollback(const struct lb_rescue_plan *plan, const char *sj, off_t journal_size,
+		     size_t journal_entries)
+{
+	struct lb_err ignored = {0};
+	struct lb_journal_entry *e;
+	size_t n;
+	if (lb_journal_load(sj, &e, &n, &ignored) == 0) {
+		int rc = undo_entries(e, journal_entries, n, NULL, &ignored);
+		free(e);
+		if (rc)
+			return; /* keep the journal: umount can finish the job */
+	}
+	if (journal_size == 0)
+		unlink(sj);
+	else if (truncate(sj, journal_size) != 0)
+		return;
+	lb_rescue_pool_release(plan->pool_name, NULL, &ignored);
+}
+
 int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
 		    struct lb_rescue_result *res, struct lb_err *err)
 {
@@ -186,6 +215,27 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 	if ((rc = lb_mkdir_p(LB_SESSIONS_DIR, 0700, err)))
 		return rc;
 	session_path(plan->container_id, sj, sizeof(sj));
+	/* What the journal holds before this mount: earlier mounts' steps. */
+	struct stat st;
+	off_t journal_size = stat(sj, &st) == 0 ? st.st_size : 0;
+	size_t journal_entries = 0;
+	if (journal_size > 0) {
+		struct lb_journal_entry *e;
+		if ((rc = lb_journal_load(sj, &e, &journal_entries, err)))
+			return rc;
+		free(e);
+	}
+	rc = mount_steps(plan, sj, on_step, res, err);
+	if (rc)
+		rollback(plan, sj, journal_size, journal_entries);
+	return rc;
+}
+
+static int mount_steps(const struct lb_rescue_plan *plan, const char *sj,
+		       lb_rescue_step_fn on_step, struct lb_rescue_result *res,
+		       struct lb_err *err)
+{
+	int rc;
 	if (plan->mount_dir)
 		snprintf(res->mount_dir, sizeof(res->mount_dir), "%s", plan->mount_dir);
 	else
@@ -308,15 +358,12 @@ static int remove_own_dm(const char *name, const char *uuid, lb_rescue_say_fn sa
 	return LB_OK;
 }
 
-int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
-			       struct lb_err *err)
+/* Undoes journal entries [from, n) in reverse order. */
+static int undo_entries(const struct lb_journal_entry *e, size_t from, size_t n,
+			lb_rescue_say_fn say, struct lb_err *err)
 {
-	struct lb_journal_entry *e;
-	size_t n;
-	int rc = lb_journal_load(journal_path, &e, &n, err);
-	if (rc)
-		return rc;
-	for (size_t i = n; i-- > 0 && !rc;) {
+	int rc = LB_OK;
+	for (size_t i = n; i-- > from && !rc;) {
 		if (!strcmp(e[i].kind, "mount")) {
 			bool was = lb_is_mounted(e[i].arg1, NULL, 0);
 			rc = lb_umount(e[i].arg1, err);
@@ -340,6 +387,18 @@ int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
 				rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove", e[i].arg1);
 		}
 	}
+	return rc;
+}
+
+int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
+			       struct lb_err *err)
+{
+	struct lb_journal_entry *e;
+	size_t n;
+	int rc = lb_journal_load(journal_path, &e, &n, err);
+	if (rc)
+		return rc;
+	rc = undo_entries(e, 0, n, say, err);
 	free(e);
 	if (rc)
 		return rc;

@@ -150,6 +150,18 @@ test_expect_success 'bad input: a corrupt config.v2.json does not stop a rescue 
 	cp '$LB_SCRATCH'/cfg.saved $cfg && no_lifeboat_devices
 '
 
+test_expect_success 'a mount that fails after activating takes back what it created, and only that' '
+	mkdir -p '$LB_SCRATCH'/busy && mount -t tmpfs busy '$LB_SCRATCH'/busy &&
+	expect_exit 4 "$LIFEBOAT" recover mount web '$LB_SCRATCH'/busy 2>err; rc=$?
+	cat err && [ $rc = 0 ] && grep -q "something else" err && no_lifeboat_devices &&
+	! ls /run/lifeboat/sessions/* 2>/dev/null &&
+	rootfs=$("$LIFEBOAT" recover mount web | tail -n 1) &&
+	expect_exit 4 "$LIFEBOAT" recover mount web '$LB_SCRATCH'/busy 2>err &&
+	expect_eq "changed by web" "$(cat "$rootfs/etc/motd")" "web still mounted" &&
+	"$LIFEBOAT" recover umount --all && no_lifeboat_devices; rc=$?
+	umount '$LB_SCRATCH'/busy; exit $rc
+'
+
 test_expect_success 'bad input: unknown container in umount is exit 3; no session is not an error for --all' '
 	expect_exit 3 "$LIFEBOAT" recover umount nosuch 2>err && grep -q nosuch err &&
 	"$LIFEBOAT" recover umount --all
