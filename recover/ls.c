@@ -1,17 +1,19 @@
 /* lifeboat recover ls: every container of a devicemapper data root with its
  * thin device, and the pool, from files alone (lib/inventory), as an lsblk-like
  * table (lib/table) or JSON. */
+#include "fslog/fslog.h"
 #include "inventory/inventory.h"
 #include "recover/verbs.h"
 #include "table/table.h"
 #include "util/size.h"
 
 #include <jansson.h>
+
 #include <stdio.h>
 #include <string.h>
 
 enum ct_col {
-	CT_NAME, CT_STATE, CT_IMAGE_REF, CT_DEVICE_ID, CT_SIZE, CT_MAPPED, CT_IN_POOL, CT_ID,
+	CT_NAME, CT_STATE, CT_IMAGE_REF, CT_DEVICE_ID, CT_SIZE, CT_MAPPED, CT_IN_POOL, CT_LOG, CT_ID,
 	CT_IMAGE, CT_DEVICE_HASH, CT_DEVICE_NAME, CT_POOL, CT_DELETED, CT_ERROR,
 };
 static const struct lb_table_column ct_cols[] = {
@@ -22,6 +24,8 @@ static const struct lb_table_column ct_cols[] = {
 	[CT_SIZE] = {"SIZE", "thin device size", 0.05, LB_COL_RIGHT},
 	[CT_MAPPED] = {"MAPPED", "bytes the pool maps for the device", 0.05, LB_COL_RIGHT},
 	[CT_IN_POOL] = {"IN-POOL", "the pool's metadata has the device: yes, no, unknown", 0.05, 0},
+	[CT_LOG] = {"LOG", "its filesystem's journal: clean, or dirty (a mount without replay "
+			   "shows an older state; see recover mount --replay-cow)", 0.05, 0},
 	[CT_ID] = {"ID", "full container id", 0.2, LB_COL_TRUNC},
 	[CT_IMAGE] = {"IMAGE", "image id", 0.2, LB_COL_TRUNC},
 	[CT_DEVICE_HASH] = {"DEVICE-HASH", "Docker's device hash (layerdb mount-id)", 0.2,
@@ -33,7 +37,7 @@ static const struct lb_table_column ct_cols[] = {
 	[CT_ERROR] = {"ERROR", "what is damaged about the entry", 0.3, LB_COL_WRAP},
 };
 #define N_CT_COLS (sizeof(ct_cols) / sizeof(ct_cols[0]))
-#define CT_DEFAULTS "NAME,STATE,IMAGE-REF,DEVICE-ID,SIZE,MAPPED,IN-POOL,ID"
+#define CT_DEFAULTS "NAME,STATE,IMAGE-REF,DEVICE-ID,SIZE,MAPPED,IN-POOL,LOG,ID"
 
 enum pool_col { P_POOL, P_KIND, P_ACTIVE, P_BLOCK, P_USED, P_TRANSACTION, P_DEVICES, P_DATA,
 		P_METADATA, P_ERROR };
@@ -63,6 +67,9 @@ static void usage(FILE *out)
 	      "IN-POOL says whether the pool's own metadata (the loop metadata file, read\n"
 	      "with lifeboat's thin metadata reader) has the device Docker's records name;\n"
 	      "for a dm.thinpooldev pool, whose metadata is not a file, it is 'unknown'.\n"
+	      "LOG reads the filesystem's superblock and journal through the same\n"
+	      "metadata from the data file: 'dirty' marks a container that was writing\n"
+	      "when the host went down ('unknown' when the data file is not readable).\n"
 	      "\n"
 	      "Damage does not hide the rest: a container or pool whose files cannot be read\n"
 	      "is still listed, with its ERROR, and one warning line per damaged entry goes\n"
@@ -133,6 +140,7 @@ static const char *ct_cell(void *ctx, size_t row, size_t col, char *buf, size_t 
 	case CT_DEVICE_NAME: return v->device_name;
 	case CT_POOL: return x->inv->pool.name;
 	case CT_IN_POOL: return tri_text(c->in_pool);
+	case CT_LOG: return lb_fslog_state_name(c->log);
 	case CT_ERROR: return c->err.code ? c->err.msg : NULL;
 	case CT_DELETED: return v->device_ok ? (v->deleted ? "yes" : "no") : NULL;
 	case CT_DEVICE_ID:

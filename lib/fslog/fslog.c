@@ -315,6 +315,19 @@ static int xfs_state(lb_fslog_read_fn read, void *ctx, enum lb_fslog_state *out,
 	return xfs_log_state(&l, out, err);
 }
 
+const char *lb_fslog_detect(lb_fslog_read_fn read, void *ctx)
+{
+	uint8_t head[2048];
+	struct lb_err ignored = {0};
+	if (read(ctx, 0, head, sizeof(head), &ignored))
+		return NULL;
+	if (be32(head) == XFS_SB_MAGIC)
+		return "xfs";
+	if (le16(head + EXT_SB_OFF + 0x38) == EXT_MAGIC)
+		return "ext4";
+	return NULL;
+}
+
 int lb_fslog_state(const char *fstype, lb_fslog_read_fn read, void *ctx,
 		   enum lb_fslog_state *out, struct lb_err *err)
 {

@@ -39,6 +39,10 @@ typedef int (*lb_fslog_read_fn)(void *ctx, uint64_t off, void *buf, size_t len,
 int lb_fslog_state(const char *fstype, lb_fslog_read_fn read, void *ctx,
 		   enum lb_fslog_state *out, struct lb_err *err);
 
+/* Pure: the filesystem type by its superblock's magic ("xfs", "ext4" for any
+ * ext2/3/4), or NULL when it is neither or cannot be read. */
+const char *lb_fslog_detect(lb_fslog_read_fn read, void *ctx);
+
 /* "clean", "dirty", "unknown". */
 const char *lb_fslog_state_name(enum lb_fslog_state s);
 

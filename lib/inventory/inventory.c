@@ -1,11 +1,14 @@
 #include "inventory/inventory.h"
 
 #include "dm/dm.h"
+#include "image/thin_read.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *lb_inv_name(const struct lb_inv_container *c)
 {
@@ -81,8 +84,28 @@ static struct lb_thinmeta *open_metadata(struct lb_inv_pool *p)
 	return m;
 }
 
+/* The journal state of a device the pool has, read through the pool's
+ * metadata and data file; it only informs, so any failure leaves UNKNOWN. */
+static enum lb_fslog_state device_log(const struct lb_inv_pool *p, struct lb_thinmeta *m,
+				      int data_fd, const struct lb_docker_view *v)
+{
+	enum lb_fslog_state s = LB_FSLOG_UNKNOWN;
+	if (data_fd < 0)
+		return s;
+	struct lb_thin_reader r = {.meta = m,
+				   .dev_id = v->device_id,
+				   .size_bytes = v->size_bytes,
+				   .data_fd = data_fd,
+				   .data_name = p->data_path};
+	const char *type = lb_fslog_detect(lb_thin_read, &r);
+	struct lb_err ignored = {0};
+	if (type)
+		(void)lb_fslog_state(type, lb_thin_read, &r, &s, &ignored);
+	return s;
+}
+
 static void load_container(const struct lb_docker_root *root, const struct lb_inv_pool *p,
-			   struct lb_thinmeta *m, const struct lb_docker_container *dc,
+			   struct lb_thinmeta *m, int data_fd, const struct lb_docker_container *dc,
 			   struct lb_inv_container *c)
 {
 	lb_docker_view_of(root, dc, &c->view);
@@ -100,6 +123,7 @@ static void load_container(const struct lb_docker_root *root, const struct lb_in
 	if (rc == 0) {
 		c->in_pool = LB_TRI_YES;
 		c->mapped_bytes = dev.mapped_blocks * p->sb.data_block_size_sectors * 512;
+		c->log = device_log(p, m, data_fd, v);
 		return;
 	}
 	if (rc == LB_ENOTFOUND) {
@@ -124,9 +148,14 @@ int lb_inventory_load(const struct lb_docker_root *root, bool ask_dm, struct lb_
 		return lb_fail(err, LB_EFAIL, "%s: out of memory", root->data_root);
 	load_pool(root, ask_dm, &out->pool);
 	struct lb_thinmeta *m = open_metadata(&out->pool);
+	/* The data file is only read; unreadable (not root) leaves LOG unknown. */
+	int data_fd = m && out->pool.data_exists ? open(out->pool.data_path, O_RDONLY | O_CLOEXEC)
+						 : -1;
 	for (size_t i = 0; i < root->n_containers; i++)
-		load_container(root, &out->pool, m, &root->containers[i],
+		load_container(root, &out->pool, m, data_fd, &root->containers[i],
 			       &out->containers[out->n_containers++]);
+	if (data_fd >= 0)
+		close(data_fd);
 	lb_thinmeta_close(m);
 	return 0;
 }
@@ -215,7 +244,7 @@ static json_t *container_json(const struct lb_inventory *inv, const struct lb_in
 	const struct lb_docker_view *v = &c->view;
 	static const char *const keys[] = {
 		"name", "id", "image", "image_ref", "state", "device_hash", "device_name",
-		"device_id", "size_bytes", "mapped_bytes", "pool", "in_pool", "deleted", "error"};
+		"device_id", "size_bytes", "mapped_bytes", "pool", "in_pool", "log", "deleted", "error"};
 	json_t *values[] = {
 		str_or_null(lb_inv_name(c)),
 		json_string(v->id),
@@ -229,6 +258,7 @@ static json_t *container_json(const struct lb_inventory *inv, const struct lb_in
 		uint_or_null(c->in_pool == LB_TRI_YES, c->mapped_bytes),
 		json_string(inv->pool.name),
 		tri(c->in_pool),
+		c->log == LB_FSLOG_UNKNOWN ? json_null() : json_string(lb_fslog_state_name(c->log)),
 		v->device_ok ? json_boolean(v->deleted) : json_null(),
 		err_or_null(&c->err),
 	};

@@ -11,6 +11,7 @@
 #define LIFEBOAT_INVENTORY_H
 
 #include "docker/dataroot.h"
+#include "fslog/fslog.h"
 #include "thinmeta/thinmeta.h"
 #include "util/error.h"
 
@@ -41,6 +42,9 @@ struct lb_inv_container {
 	struct lb_docker_view view;
 	enum lb_tri in_pool;   /* UNKNOWN if the device or the pool could not be read */
 	uint64_t mapped_bytes; /* valid if in_pool is YES */
+	/* Its filesystem's journal, read in userspace through the pool (lib/fslog,
+	 * lib/image/thin_read); UNKNOWN when not in the pool or unreadable. */
+	enum lb_fslog_state log;
 	struct lb_err err;     /* the first damage to this entry (view's, or the pool's
 				* disagreement); code 0 if none */
 };

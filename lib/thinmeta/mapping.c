@@ -107,3 +107,41 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 	lb_thinmeta_give_bufs(m, bufs);
 	return rc;
 }
+
+int lb_thinmeta_map_block(struct lb_thinmeta *m, uint64_t dev_id, uint64_t vblock,
+			  uint64_t *dblock, bool *mapped, struct lb_err *err)
+{
+	char what[64];
+	uint8_t block[LB_THINMETA_BLOCK_BYTES];
+	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
+	bool found;
+	*mapped = false;
+	struct lb_btree_desc desc = {
+		.name = m->reader.path,
+		.what = "top-level mapping tree",
+		.leaf_value_size = LB_THIN_MAPPING_VALUE_BYTES,
+	};
+	int rc = lb_btree_lookup(&m->reader, &desc, m->sb.data_mapping_root, dev_id, block, value,
+				 &found, err);
+	if (rc)
+		return rc;
+	if (!found)
+		return lb_fail(err, LB_ENOTFOUND, "%s: device %llu: not in the mapping tree",
+			       m->reader.path, (unsigned long long)dev_id);
+	snprintf(what, sizeof(what), "device %llu mapping tree", (unsigned long long)dev_id);
+	desc.what = what;
+	if ((rc = lb_btree_lookup(&m->reader, &desc, lb_le64(value), vblock, block, value, &found,
+				  err)))
+		return rc;
+	if (!found)
+		return 0;
+	*dblock = lb_le64(value) >> TIME_BITS;
+	if (*dblock >= m->sb.data_sm.nr_blocks)
+		return lb_fail(err, LB_EINTEGRITY,
+			       "%s: %s: virtual block %llu maps to data block %llu, beyond the data "
+			       "device (%llu blocks)",
+			       m->reader.path, what, (unsigned long long)vblock,
+			       (unsigned long long)*dblock, (unsigned long long)m->sb.data_sm.nr_blocks);
+	*mapped = true;
+	return 0;
+}

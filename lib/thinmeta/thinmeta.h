@@ -145,4 +145,12 @@ int lb_thinmeta_find_device(struct lb_thinmeta *m, uint64_t dev_id, struct lb_th
 int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 			      const struct lb_thin_walk *walk, struct lb_err *err);
 
+/* Where virtual block vblock of device dev_id lives: *mapped false for a
+ * block the pool never wrote (it reads as zeros), else *dblock. Two btree
+ * lookups, for readers that need a few blocks rather than all of them.
+ * LB_ENOTFOUND if the mapping tree has no such device; a data block beyond
+ * the data space map is LB_EINTEGRITY. */
+int lb_thinmeta_map_block(struct lb_thinmeta *m, uint64_t dev_id, uint64_t vblock,
+			  uint64_t *dblock, bool *mapped, struct lb_err *err);
+
 #endif

@@ -81,8 +81,8 @@ for v in xfs ext4; do
 		"$LIFEBOAT" --root "$R" recover ls >table &&
 		head -n 1 table | grep -q "^POOL  *KIND  *ACTIVE" &&
 		grep -q "^$(docker_pool_name "$R") " table &&
-		grep -q "^NAME  *STATE  *IMAGE-REF  *DEVICE-ID  *SIZE  *MAPPED  *IN-POOL  *ID" table &&
-		for c in web batch created db; do grep -q "^$c .* 512M .* yes  *[0-9a-f]\{64\}$" table || exit 1; done &&
+		grep -q "^NAME  *STATE  *IMAGE-REF  *DEVICE-ID  *SIZE  *MAPPED  *IN-POOL  *LOG  *ID" table &&
+		for c in web batch created db; do grep -q "^$c .* 512M .* yes  *[a-z]*  *[0-9a-f]\{64\}$" table || exit 1; done &&
 		"$LIFEBOAT" --root "$R" recover ls -n -r -o NAME,DEVICE-ID,size --bytes | tail -n 4 | sort >got &&
 		awk "{ print \$1, \$4, \$5 }" "$FX/devices.txt" | sort >want && expect_file_same want got
 	'
@@ -92,6 +92,35 @@ for v in xfs ext4; do
 		setpriv --reuid=nobody --regid=nogroup --clear-groups \
 			"$LIFEBOAT" --root "$R" recover ls --json >nobody.json 2>err &&
 		! [ -s err ] && expect_file_same ls.'$v'.json nobody.json
+	'
+
+	test_expect_success "$v: LOG is each journal as the filesystem's own tool reads it from recover image's copy" '
+		"$LIFEBOAT" --root "$R" recover ls --json >log.json &&
+		for c in web batch created db; do
+			"$LIFEBOAT" --root "$R" recover image $c -o $c.img >/dev/null || exit 1
+			if [ '$v' = xfs ]; then
+				case $(xfs_logprint -t $c.img 2>/dev/null | grep -o "state: <[A-Z]*>") in
+				"state: <CLEAN>") tool=clean ;; "state: <DIRTY>") tool=dirty ;; *) tool=? ;; esac
+			elif dumpe2fs -h $c.img 2>/dev/null | grep -q "^Filesystem features:.*needs_recovery"; then
+				tool=dirty
+			else
+				tool=clean
+			fi
+			rm -f $c.img
+			echo "$c $(jq -r ".containers[] | select(.name == \"$c\") | .log" log.json) $tool"
+		done >states && cat states &&
+		awk "\$2 != \$3 { bad = 1 } END { exit bad }" states &&
+		grep -q "^db dirty" states && grep -q "^web clean" states
+	'
+
+	test_expect_success "$v: a data file the user cannot read leaves LOG unknown, and nothing else" '
+		chmod a+rx "$TMP_TEST" && chmod -R a+rX "$R" && chmod 600 "$R/devicemapper/devicemapper/data" &&
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$LIFEBOAT" --root "$R" recover ls --json >nolog.json 2>err; rc=$?
+		chmod 644 "$R/devicemapper/devicemapper/data"
+		[ $rc = 0 ] && ! [ -s err ] &&
+		expect_eq "null null null null" "$(jq -r "[.containers[].log] | map(tostring) | join(\" \")" nolog.json)" logs &&
+		expect_eq 0 "$(jq "[.containers[] | select(.error != null)] | length" nolog.json)" errors
 	'
 
 	test_expect_success "$v: the pool's data and metadata are byte-identical after ls" '

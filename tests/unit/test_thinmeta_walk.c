@@ -172,6 +172,36 @@ static void ranges_ignoring_time_and_per_block(void **state)
 	lb_thinmeta_close(m);
 }
 
+static void point_lookup_agrees_with_the_walk(void **state)
+{
+	struct img *im = *state;
+	struct lb_thinmeta *m = open_ok(im);
+	struct lb_err err = {0};
+	struct collect p = {0};
+	assert_int_equal(walk(m, 1, LB_THIN_PER_BLOCK, &p, &err), 0);
+	/* Every block the walk lists maps to its data block, across both leaves. */
+	for (size_t i = 0; i < p.n; i++) {
+		uint64_t d = 0;
+		bool mapped = false;
+		assert_int_equal(lb_thinmeta_map_block(m, 1, p.r[i].vblock, &d, &mapped, &err), 0);
+		assert_true(mapped);
+		assert_int_equal(d, p.r[i].dblock);
+	}
+	/* Blocks between and past the mappings read as never written. */
+	const uint64_t holes[] = {3, 4, 8, 99, 101, 1u << 30};
+	for (size_t i = 0; i < sizeof(holes) / sizeof(holes[0]); i++) {
+		uint64_t d = 7;
+		bool mapped = true;
+		assert_int_equal(lb_thinmeta_map_block(m, 1, holes[i], &d, &mapped, &err), 0);
+		assert_false(mapped);
+	}
+	uint64_t d;
+	bool mapped;
+	assert_int_equal(lb_thinmeta_map_block(m, 9, 0, &d, &mapped, &err), LB_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "device 9"));
+	lb_thinmeta_close(m);
+}
+
 static void snapshot_shares_the_subtree(void **state)
 {
 	struct img *im = *state;
@@ -419,6 +449,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ranges_join_equal_times_across_leaves, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(ranges_ignoring_time_and_per_block, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(point_lookup_agrees_with_the_walk, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(snapshot_shares_the_subtree, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(devices_listed_with_details_and_walks_nest, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_callback_stops_the_walk, setup_std_image, teardown_image),

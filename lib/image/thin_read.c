@@ -1,0 +1,49 @@
+#include "image/thin_read.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int lb_thin_read(void *ctx, uint64_t off, void *buf, size_t len, struct lb_err *err)
+{
+	const struct lb_thin_reader *r = ctx;
+	const uint64_t block_bytes =
+		(uint64_t)lb_thinmeta_superblock(r->meta)->data_block_size_sectors * 512;
+	if (off > r->size_bytes || len > r->size_bytes - off)
+		return lb_fail(err, LB_EINTEGRITY, "thin device %llu: read of %zu bytes at %llu is "
+			       "past its end (%llu bytes)",
+			       (unsigned long long)r->dev_id, len, (unsigned long long)off,
+			       (unsigned long long)r->size_bytes);
+	uint8_t *out = buf;
+	while (len > 0) {
+		uint64_t vblock = off / block_bytes, in_block = off % block_bytes;
+		size_t n = block_bytes - in_block < len ? (size_t)(block_bytes - in_block) : len;
+		uint64_t dblock;
+		bool mapped;
+		int rc = lb_thinmeta_map_block(r->meta, r->dev_id, vblock, &dblock, &mapped, err);
+		if (rc)
+			return rc;
+		if (!mapped) {
+			memset(out, 0, n);
+		} else {
+			uint64_t at = dblock * block_bytes + in_block;
+			for (size_t done = 0; done < n;) {
+				ssize_t got = pread(r->data_fd, out + done, n - done, (off_t)(at + done));
+				if (got < 0 && errno == EINTR)
+					continue;
+				if (got < 0)
+					return lb_fail_errno(err, LB_EFAIL, errno, "%s: read at byte %llu",
+							     r->data_name, (unsigned long long)(at + done));
+				if (got == 0)
+					return lb_fail(err, LB_EINTEGRITY,
+						       "%s: ends before byte %llu, which data block %llu "
+						       "needs",
+						       r->data_name, (unsigned long long)(at + n),
+						       (unsigned long long)dblock);
+				done += (size_t)got;
+			}
+		}
+		out += n, off += n, len -= n;
+	}
+	return LB_OK;
+}
