@@ -6,8 +6,8 @@
 #include "dm/dm.h"
 #include "fslog/fslog.h"
 #include "image/thin_image.h"
+#include "image/thin_read.h"
 #include "inventory/inventory.h"
-#include "mount/mount.h"
 #include "recover/verbs.h"
 #include "thinmeta/thinmeta.h"
 #include "util/atomic_file.h"
@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,10 @@ static void usage(FILE *out)
 	      "container's files are under rootfs/:\n"
 	      "  xfs:  mount -o loop,ro,norecovery,nouuid FILE DIR\n"
 	      "  ext4: mount -o loop,ro,noload FILE DIR   (or: debugfs -R 'ls /rootfs' FILE)\n"
+	      "If the filesystem's journal is dirty (a container killed while writing),\n"
+	      "lifeboat says so (\"log\" in --json): without replay the image shows an\n"
+	      "older state. The kernel replays it into the image (a copy) when the image\n"
+	      "is on a writable loop device: mount -o ro[,nouuid] \"$(losetup -f --show FILE)\" DIR\n"
 	      "\n"
 	      "The last line of output is the image's path.\n"
 	      "\n"
@@ -234,33 +239,43 @@ static void warn_if_active(const struct lb_docker_root *root, const struct lb_gl
 		       root->pool_name);
 }
 
-/* The journal state of a raw image's filesystem: a dirty one is replayed by
- * the kernel only if the image is mounted from a writable loop device, which
- * writes to the image (a copy), never to the pool. */
-static enum lb_fslog_state image_log_state(const struct image_args *a, char *fstype, size_t len)
+/* The journal state of the device's filesystem, read from the source
+ * through the pool (the same bytes the image holds, raw or zstd). A dirty
+ * one is replayed by the kernel only from a writable loop device over the
+ * image, which writes to the image (a copy), never to the pool. */
+static enum lb_fslog_state source_log_state(const struct lb_image_source *src, const char **fstype)
 {
-	struct lb_fs_probe fs;
+	struct lb_thin_reader r = {.meta = src->meta,
+				   .dev_id = src->dev_id,
+				   .size_bytes = src->size_bytes,
+				   .data_fd = src->data_fd,
+				   .data_name = src->data_name};
 	enum lb_fslog_state s = LB_FSLOG_UNKNOWN;
 	struct lb_err ignored = {0};
-	fstype[0] = '\0';
-	if (a->format != LB_IMAGE_RAW || lb_fs_probe(a->output, &fs, &ignored))
-		return s;
-	snprintf(fstype, len, "%s", fs.type);
-	(void)lb_fslog_state_of_path(a->output, fs.type, &s, &ignored);
+	*fstype = lb_fslog_detect(lb_thin_read, &r);
+	if (*fstype)
+		(void)lb_fslog_state(*fstype, lb_thin_read, &r, &s, &ignored);
 	return s;
 }
 
 static int print_result(const struct image_args *a, const struct lb_docker_view *v,
-			const struct lb_image_stats *st, double seconds, const struct lb_globals *g)
+			const struct lb_image_stats *st, double seconds, enum lb_fslog_state log,
+			const char *fstype, const struct lb_globals *g)
 {
-	char fstype[32];
-	enum lb_fslog_state log = image_log_state(a, fstype, sizeof(fstype));
-	if (log == LB_FSLOG_DIRTY && g->verbosity >= 0 && !g->json)
+	if (log == LB_FSLOG_DIRTY && g->verbosity >= 0) {
+		/* The raw image to mount: the output, or what zstd -d makes of it. */
+		char unpack[PATH_MAX + 32] = "";
+		const char *raw = a->output;
+		if (a->format == LB_IMAGE_ZSTD) {
+			snprintf(unpack, sizeof(unpack), "zstd -d %s -o IMG && ", a->output);
+			raw = "IMG";
+		}
 		fprintf(stderr,
 			"lifeboat: %s: the %s journal in the image was not closed cleanly and may hold "
-			"changes not yet written in place; norecovery/noload leave them out. To replay them into "
-			"the image (a copy): mount -o ro%s \"$(losetup -f --show %s)\" DIR\n",
-			a->query, fstype, strcmp(fstype, "xfs") ? "" : ",nouuid", a->output);
+			"changes not yet written in place; norecovery/noload leave them out. To replay "
+			"them into the image (a copy): %smount -o ro%s \"$(losetup -f --show %s)\" DIR\n",
+			a->query, fstype, unpack, strcmp(fstype, "xfs") ? "" : ",nouuid", raw);
+	}
 	if (g->json) {
 		json_t *o = json_pack(
 			"{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:f}", "image",
@@ -365,6 +380,8 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 					    .zstd_level = a.zstd_level,
 					    .progress = on_progress,
 					    .progress_ctx = &prog};
+	const char *fstype = NULL;
+	enum lb_fslog_state log = source_log_state(&src, &fstype);
 	struct lb_image_stats st;
 	double t0 = now_seconds();
 	rc = lb_image_write(&src, out.fd, a.output, &iopts, &st, &err);
@@ -375,7 +392,7 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	if (!rc)
 		rc = lb_atomic_file_commit(&out, &err);
 	if (!rc)
-		rc = print_result(&a, &v, &st, now_seconds() - t0, g);
+		rc = print_result(&a, &v, &st, now_seconds() - t0, log, fstype, g);
 done:
 	if (rc)
 		lb_print_error("%s", err.msg);
