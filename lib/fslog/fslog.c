@@ -179,8 +179,12 @@ struct xrec {
 	uint32_t num_logops;
 };
 
+/* How far back from the head the last record header can be: the window of
+ * in-flight writes plus one record. Bounds the search on a damaged log. */
+#define XLOG_SEARCH_BBS (XLOG_SCAN_BBS + 2u * XLOG_MAX_RECORD_BYTES / BB)
+
 /* The last record header before `head`, searching backwards (wrapping) at
- * most the whole log. *found false if there is none. */
+ * most XLOG_SEARCH_BBS blocks. *found false if there is none. */
 static int last_record(const struct xlog *l, uint64_t head, struct xrec *rec, bool *found,
 		       struct lb_err *err)
 {
@@ -190,13 +194,14 @@ static int last_record(const struct xlog *l, uint64_t head, struct xrec *rec, bo
 		return lb_fail(err, LB_EFAIL, "xfs log: out of memory");
 	int rc = LB_OK;
 	/* Walk blocks head-1, head-2, ... (mod n) in chunks. */
-	for (uint64_t done = 0; done < l->n_bbs && !*found && !rc;) {
+	const uint64_t reach = l->n_bbs < XLOG_SEARCH_BBS ? l->n_bbs : XLOG_SEARCH_BBS;
+	for (uint64_t done = 0; done < reach && !*found && !rc;) {
 		uint64_t end = (head + l->n_bbs - done) % l->n_bbs; /* exclusive */
 		if (end == 0)
 			end = l->n_bbs;
 		uint64_t n = end < CHUNK_BBS ? end : CHUNK_BBS;
-		if (n > l->n_bbs - done)
-			n = l->n_bbs - done;
+		if (n > reach - done)
+			n = reach - done;
 		uint64_t start = end - n;
 		if ((rc = read_bbs(l, start, n, buf, err)))
 			break;
@@ -246,8 +251,9 @@ static int xfs_log_state(const struct xlog *l, enum lb_fslog_state *out, struct 
 		return rc;
 	if (!found) {
 		*out = LB_FSLOG_UNKNOWN;
-		return lb_fail(err, LB_EINTEGRITY, "xfs log: no record header before the head (block %llu)",
-			       (unsigned long long)head);
+		return lb_fail(err, LB_EINTEGRITY,
+			       "xfs log: no record header within %u blocks before the head (block %llu)",
+			       XLOG_SEARCH_BBS, (unsigned long long)head);
 	}
 	uint64_t end = rec.bb + rec.hblks + rec.len_bbs; /* not wrapped */
 	if (end % l->n_bbs != head) {

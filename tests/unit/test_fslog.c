@@ -243,6 +243,12 @@ static void xfs_bad_geometry_and_records_are_integrity_errors(void **state)
 	assert_int_equal(lb_fslog_state("xfs", mem_read, &m, &s, &err), LB_EINTEGRITY);
 	assert_non_null(strstr(err.msg, "xfs log block 0"));
 	free(m.b);
+	/* Blocks of a pass but no record header anywhere: damage, said. */
+	m = xfs_new();
+	stamp(&m, 0, 40, 1);
+	assert_int_equal(lb_fslog_state("xfs", mem_read, &m, &s, &err), LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "no record header"));
+	free(m.b);
 	/* Not xfs at all. */
 	m = xfs_new();
 	m.b[0] = 0;
