@@ -1,6 +1,11 @@
-# Shared by the recover doctor VM tests (t2010, t2011), sourced after
+# Shared by the recover doctor VM tests (t2010, t2011, t2012), sourced after
 # tests/lib.sh: the crashed xfs fixture, the real dockerd 20.10 started and
 # stopped on it, Docker's pool activated by hand, and the witnesses.
+test_require "running inside the test VM (tests/vm/boot)" '[ -n "${LB_IN_VM:-}" ]'
+test_require "device-mapper in the guest kernel" '[ -e /dev/mapper/control ]'
+test_require "dockerd and Debian's docker client" 'command -v dockerd && [ -x /usr/bin/docker ]'
+test_require "dmsetup, losetup, thin_dump and jq as witnesses" \
+	'command -v dmsetup && command -v losetup && command -v thin_dump && command -v jq'
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin DOCKER_RAMDISK=true DOCKER_HOST=unix:///run/docker.sock
 docker=/usr/bin/docker
 R=/var/lib/docker

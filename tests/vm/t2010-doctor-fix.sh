@@ -12,12 +12,6 @@
 # container's files exactly as Docker recorded them before the crash.
 # The steps are those of runbooks/doctor.md.
 . "$(dirname "$0")/../lib.sh"
-test_require "running inside the test VM (tests/vm/boot)" '[ -n "${LB_IN_VM:-}" ]'
-test_require "device-mapper in the guest kernel" '[ -e /dev/mapper/control ]'
-test_require "dockerd and Debian's docker client" 'command -v dockerd && [ -x /usr/bin/docker ]'
-test_require "dmsetup, losetup, thin_dump and jq as witnesses" \
-	'command -v dmsetup && command -v losetup && command -v thin_dump && command -v jq'
-
 . "$(dirname "$0")/doctor-lib.sh"
 
 test_expect_success 'setup: the crashed xfs state and its daemon.json are in place' '

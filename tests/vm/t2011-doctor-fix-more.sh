@@ -14,12 +14,6 @@
 # After each fix the real dockerd starts and `docker cp` reads every
 # surviving container's files exactly as Docker recorded them.
 . "$(dirname "$0")/../lib.sh"
-test_require "running inside the test VM (tests/vm/boot)" '[ -n "${LB_IN_VM:-}" ]'
-test_require "device-mapper in the guest kernel" '[ -e /dev/mapper/control ]'
-test_require "dockerd and Debian's docker client" 'command -v dockerd && [ -x /usr/bin/docker ]'
-test_require "dmsetup, losetup, thin_dump and jq as witnesses" \
-	'command -v dmsetup && command -v losetup && command -v thin_dump && command -v jq'
-
 . "$(dirname "$0")/doctor-lib.sh"
 META=$R/devicemapper/metadata
 BATCH_ID=$(awk '$1 == "batch" { print $4 }' "$FIXTURE/devices.txt")

@@ -9,12 +9,6 @@
 # without the complaint, every container reads back through docker cp, a new
 # container runs (a new transaction on the pool), and doctor stays clean.
 . "$(dirname "$0")/../lib.sh"
-test_require "running inside the test VM (tests/vm/boot)" '[ -n "${LB_IN_VM:-}" ]'
-test_require "device-mapper in the guest kernel" '[ -e /dev/mapper/control ]'
-test_require "dockerd and Debian's docker client" 'command -v dockerd && [ -x /usr/bin/docker ]'
-test_require "dmsetup, losetup, thin_dump and jq as witnesses" \
-	'command -v dmsetup && command -v losetup && command -v thin_dump && command -v jq'
-
 . "$(dirname "$0")/doctor-lib.sh"
 TX=$R/devicemapper/metadata/transaction-metadata
 COMPLAINT="is less than pool transaction id"
