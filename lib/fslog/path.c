@@ -1,5 +1,6 @@
 /* lb_fslog_state on a device node or an image file: the reader is pread. */
 #include "fslog/fslog.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,19 +14,14 @@ struct path_reader {
 static int pread_all(void *ctx, uint64_t off, void *buf, size_t len, struct lb_err *err)
 {
 	const struct path_reader *r = ctx;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(r->fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot read at byte %llu",
-					     r->path, (unsigned long long)(off + done));
-		if (n == 0)
-			return lb_fail(err, LB_EINTEGRITY, "%s: ends before byte %llu", r->path,
-				       (unsigned long long)(off + len));
-		done += (size_t)n;
-	}
+	size_t done;
+	int e = lb_pread_full(r->fd, buf, len, off, &done);
+	if (e > 0)
+		return lb_fail_errno(err, LB_EFAIL, e, "%s: cannot read at byte %llu", r->path,
+				     (unsigned long long)(off + done));
+	if (e < 0)
+		return lb_fail(err, LB_EINTEGRITY, "%s: ends before byte %llu", r->path,
+			       (unsigned long long)(off + len));
 	return LB_OK;
 }
 

@@ -1,4 +1,6 @@
 #include "image/thin_image.h"
+#include "util/fs.h"
+
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,19 +108,14 @@ static int data_truncated(struct copier *c, uint64_t offset, struct lb_err *err)
 
 static int read_data(struct copier *c, uint64_t offset, size_t n, struct lb_err *err)
 {
-	size_t done = 0;
-	while (done < n) {
-		ssize_t r = pread(c->src->data_fd, c->buf + done, n - done, (off_t)(offset + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: data block %llu: cannot read",
-					     c->src->data_name,
-					     (unsigned long long)((offset + done) / c->st->block_bytes));
-		if (r == 0)
-			return data_truncated(c, offset + done, err);
-		done += (size_t)r;
-	}
+	size_t done;
+	int e = lb_pread_full(c->src->data_fd, c->buf, n, offset, &done);
+	if (e > 0)
+		return lb_fail_errno(err, LB_EFAIL, e, "%s: data block %llu: cannot read",
+				     c->src->data_name,
+				     (unsigned long long)((offset + done) / c->st->block_bytes));
+	if (e < 0)
+		return data_truncated(c, offset + done, err);
 	return 0;
 }
 

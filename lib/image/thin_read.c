@@ -1,4 +1,5 @@
 #include "image/thin_read.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <string.h>
@@ -27,21 +28,16 @@ int lb_thin_read(void *ctx, uint64_t off, void *buf, size_t len, struct lb_err *
 			memset(out, 0, n);
 		} else {
 			uint64_t at = dblock * block_bytes + in_block;
-			for (size_t done = 0; done < n;) {
-				ssize_t got = pread(r->data_fd, out + done, n - done, (off_t)(at + done));
-				if (got < 0 && errno == EINTR)
-					continue;
-				if (got < 0)
-					return lb_fail_errno(err, LB_EFAIL, errno, "%s: read at byte %llu",
-							     r->data_name, (unsigned long long)(at + done));
-				if (got == 0)
-					return lb_fail(err, LB_EINTEGRITY,
-						       "%s: ends before byte %llu, which data block %llu "
-						       "needs",
-						       r->data_name, (unsigned long long)(at + n),
-						       (unsigned long long)dblock);
-				done += (size_t)got;
-			}
+			size_t done;
+			int e = lb_pread_full(r->data_fd, out, n, at, &done);
+			if (e > 0)
+				return lb_fail_errno(err, LB_EFAIL, e, "%s: read at byte %llu",
+						     r->data_name, (unsigned long long)(at + done));
+			if (e < 0)
+				return lb_fail(err, LB_EINTEGRITY,
+					       "%s: ends before byte %llu, which data block %llu needs",
+					       r->data_name, (unsigned long long)(at + n),
+					       (unsigned long long)dblock);
 		}
 		out += n, off += n, len -= n;
 	}

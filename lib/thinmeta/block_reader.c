@@ -1,4 +1,5 @@
 #include "thinmeta/block_reader.h"
+#include "util/fs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -87,18 +88,13 @@ int lb_block_reader_read(const struct lb_block_reader *r, uint64_t block_nr, voi
 		return lb_block_fail(err, r->path, block_nr, "read",
 				     "beyond the end of the metadata (%llu blocks)",
 				     (unsigned long long)r->limit_blocks);
-	while (done < LB_THINMETA_BLOCK_BYTES) {
-		ssize_t n = pread(r->fd, p + done, LB_THINMETA_BLOCK_BYTES - done,
-				  (off_t)(block_nr * LB_THINMETA_BLOCK_BYTES + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: block %llu: read", r->path,
-					     (unsigned long long)block_nr);
-		if (n == 0)
-			return lb_block_fail(err, r->path, block_nr, "read", "file truncated");
-		done += (size_t)n;
-	}
+	int e = lb_pread_full(r->fd, p, LB_THINMETA_BLOCK_BYTES, block_nr * LB_THINMETA_BLOCK_BYTES,
+			      &done);
+	if (e > 0)
+		return lb_fail_errno(err, LB_EFAIL, e, "%s: block %llu: read", r->path,
+				     (unsigned long long)block_nr);
+	if (e < 0)
+		return lb_block_fail(err, r->path, block_nr, "read", "file truncated");
 	return 0;
 }
 
