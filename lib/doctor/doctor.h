@@ -182,13 +182,4 @@ struct lb_doctor_reclaim_opts {
 int lb_doctor_reclaim(struct lb_doctor_report *r, const struct lb_doctor_reclaim_opts *o,
 		      struct lb_err *err);
 
-/* Pure: identifies xfs or ext2/3/4 from the first `len` bytes of a block
- * device (at least 2048) and formats its UUID the way blkid prints it.
- * Returns false if neither is there. */
-bool lb_doctor_identify_fs(const uint8_t *buf, size_t len, char *type, size_t type_cap,
-			   char *uuid, size_t uuid_cap);
-/* The same, and the filesystem's size in bytes from its superblock. */
-bool lb_doctor_identify_fs_size(const uint8_t *buf, size_t len, char *type, size_t type_cap,
-				char *uuid, size_t uuid_cap, uint64_t *size_bytes);
-
 #endif

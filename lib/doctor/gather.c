@@ -1,5 +1,6 @@
 #include "doctor/gather.h"
 #include "docker/jsonfile.h"
+#include "fslog/identify.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,9 +102,11 @@ static void probe_base(struct lb_thinmeta *m, const struct lb_docker_root *root,
 	ssize_t n = pread(fd, buf, sizeof(buf), off);
 	close(fd);
 	if (n == (ssize_t)sizeof(buf))
-		lb_doctor_identify_fs(buf, sizeof(buf), in->pool.base_fs_type,
-				      sizeof(in->pool.base_fs_type), in->pool.base_fs_uuid,
-				      sizeof(in->pool.base_fs_uuid));
+	{
+		uint64_t size;
+		lb_fs_identify(buf, sizeof(buf), in->pool.base_fs_type, sizeof(in->pool.base_fs_type),
+			       in->pool.base_fs_uuid, sizeof(in->pool.base_fs_uuid), &size);
+	}
 }
 
 /* The filesystem on a device's virtual block 0, read from the pool's data
@@ -121,8 +124,8 @@ static void probe_fs(struct lb_thinmeta *m, int data_fd, uint32_t block_sectors,
 	if (pread(data_fd, buf, sizeof(buf), (off_t)(dblock * block_sectors * 512)) !=
 	    (ssize_t)sizeof(buf))
 		return;
-	lb_doctor_identify_fs_size(buf, sizeof(buf), df->fs_type, sizeof(df->fs_type),
-				   df->fs_uuid, sizeof(df->fs_uuid), &df->fs_size_bytes);
+	lb_fs_identify(buf, sizeof(buf), df->fs_type, sizeof(df->fs_type), df->fs_uuid,
+		       sizeof(df->fs_uuid), &df->fs_size_bytes);
 }
 
 struct block_walk {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "doctor/doctor.h"
+#include "fslog/identify.h"
 
 /* A healthy world like the fixtures: base (1), an image layer "img" (2), a
  * container "web" with init "web-init" (3) and rootfs "web" (4); pool
@@ -641,7 +642,7 @@ static void filesystem_size_comes_from_the_superblock(void **state)
 	memcpy(buf, "XFSB", 4);
 	buf[6] = 0x10; /* blocksize 4096 (be32) */
 	buf[13] = 0x02; /* dblocks 0x20000 (be64) */
-	assert_true(lb_doctor_identify_fs_size(buf, sizeof(buf), type, sizeof(type), uuid,
+	assert_true(lb_fs_identify(buf, sizeof(buf), type, sizeof(type), uuid,
 					       sizeof(uuid), &size));
 	assert_int_equal(size, 512ull << 20);
 	memset(buf, 0, sizeof(buf));
@@ -650,7 +651,7 @@ static void filesystem_size_comes_from_the_superblock(void **state)
 	buf[1024 + 96] = 0x40;
 	buf[1024 + 24] = 2;    /* 4096-byte blocks */
 	buf[1024 + 6] = 0x02;  /* blocks_count_lo 0x20000 */
-	assert_true(lb_doctor_identify_fs_size(buf, sizeof(buf), type, sizeof(type), uuid,
+	assert_true(lb_fs_identify(buf, sizeof(buf), type, sizeof(type), uuid,
 					       sizeof(uuid), &size));
 	assert_int_equal(size, 512ull << 20);
 }
@@ -714,11 +715,12 @@ static void filesystems_are_identified_with_blkid_style_uuids(void **state)
 	(void)state;
 	uint8_t buf[4096] = {0};
 	char type[16], uuid[64];
-	assert_false(lb_doctor_identify_fs(buf, sizeof(buf), type, sizeof(type), uuid, sizeof(uuid)));
+	uint64_t size;
+	assert_false(lb_fs_identify(buf, sizeof(buf), type, sizeof(type), uuid, sizeof(uuid), &size));
 	memcpy(buf, "XFSB", 4);
 	for (int i = 0; i < 16; i++)
 		buf[32 + i] = (uint8_t)(0x10 + i);
-	assert_true(lb_doctor_identify_fs(buf, sizeof(buf), type, sizeof(type), uuid, sizeof(uuid)));
+	assert_true(lb_fs_identify(buf, sizeof(buf), type, sizeof(type), uuid, sizeof(uuid), &size));
 	assert_string_equal(type, "xfs");
 	assert_string_equal(uuid, "10111213-1415-1617-1819-1a1b1c1d1e1f");
 
@@ -728,10 +730,10 @@ static void filesystems_are_identified_with_blkid_style_uuids(void **state)
 	buf[1024 + 96] = 0x40; /* extents: ext4 */
 	for (int i = 0; i < 16; i++)
 		buf[1024 + 104 + i] = (uint8_t)(0xa0 + i);
-	assert_true(lb_doctor_identify_fs(buf, sizeof(buf), type, sizeof(type), uuid, sizeof(uuid)));
+	assert_true(lb_fs_identify(buf, sizeof(buf), type, sizeof(type), uuid, sizeof(uuid), &size));
 	assert_string_equal(type, "ext4");
 	assert_string_equal(uuid, "a0a1a2a3-a4a5-a6a7-a8a9-aaabacadaeaf");
-	assert_false(lb_doctor_identify_fs(buf, 1024, type, sizeof(type), uuid, sizeof(uuid)));
+	assert_false(lb_fs_identify(buf, 1024, type, sizeof(type), uuid, sizeof(uuid), &size));
 }
 
 int main(void)
