@@ -532,6 +532,7 @@ static void orphan_sharing_nothing_is_no_match_and_the_reference_stays_dangling(
 	(void)state;
 	struct world *w = with_blocks();
 	lose_file(w, "web");
+	lb_block_set_free(&w->facts[3].blocks); /* device 4's slot goes to device 100 */
 	remove_pool_dev(w, 4);
 	add_pool_dev(w, 100); /* sorts after 1-3: the facts of 1-3 stay in place */
 	static const uint64_t other[][2] = {{900, 10}};

@@ -68,7 +68,7 @@ test_expect_success '--fix refuses while Docker'"'"'s pool is active' '
 	grep -q "pool is active" err && ! ls -d '$R'/devicemapper/lifeboat-backup-* 2>/dev/null
 '
 
-dev_dump() { thin_dump "$POOLMETA" | awk -v d="<device dev_id=\"$1\"" 'index($0, d) == 1 { on = 1 } on { print } on && /<\/device>/ { exit }'; }
+dev_dump() { thin_dump "$POOLMETA" | awk -v d="<device dev_id=\"$1\"" 'index($0, d) { on = 1 } on { print } on && /<\/device>/ { exit }'; }
 
 test_expect_success '--fix backs up, commits the transaction through the pool, and keeps the orphan as it was (exit 6: it is still reported)' '
 	dev_dump 100 >orphan.before && [ -s orphan.before ] &&

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/doctor-lib.sh"
 META=$R/devicemapper/metadata
-dev_dump() { thin_dump "$POOLMETA" | awk -v d="<device dev_id=\"$1\"" 'index($0, d) == 1 { on = 1 } on { print } on && /<\/device>/ { exit }'; }
+dev_dump() { thin_dump "$POOLMETA" | awk -v d="<device dev_id=\"$1\"" 'index($0, d) { on = 1 } on { print } on && /<\/device>/ { exit }'; }
 layer_hash() { cat "$R/image/devicemapper/layerdb/sha256/$(ls "$R/image/devicemapper/layerdb/sha256" | head -n 1)/cache-id"; }
 
 for v in xfs ext4; do
