@@ -301,36 +301,28 @@ static bool judge(const struct lb_match_pool *p, const struct lb_lost_ref *r, si
 	bool order = false;
 	uint64_t shared = 0;
 	switch (r->kind) {
-	case LB_LOST_RW: {
-		const struct lb_thin_device *init = &p->devices[r->origin];
-		const struct lb_block_set *ib = blocks_of(p, r->origin);
-		if (!ib)
-			return false;
-		shared = lb_block_set_shared(ob, ib, blocks_of(p, r->snapshot));
-		order = od->transaction_id == init->transaction_id + 1 &&
-			od->creation_time == init->snapshotted_time;
-		EV("shares %llu data blocks with init device %llu that the image layer has not; "
-		   "created in pool transaction %llu (init device: %llu) at time %u (init "
-		   "device snapshotted at %u)",
-		   (unsigned long long)shared, (unsigned long long)init->dev_id,
-		   (unsigned long long)od->transaction_id, (unsigned long long)init->transaction_id,
-		   od->creation_time, init->snapshotted_time);
-		break;
-	}
+	case LB_LOST_RW:
 	case LB_LOST_INIT: {
-		const struct lb_thin_device *rw = &p->devices[r->snapshot];
-		const struct lb_block_set *wb = blocks_of(p, r->snapshot);
-		if (!wb)
+		/* The orphan and its anchor are snapshot and origin of each
+		 * other: the read-write device is the init device's snapshot. */
+		bool o_is_snapshot = r->kind == LB_LOST_RW;
+		size_t anchor = o_is_snapshot ? r->origin : r->snapshot;
+		const struct lb_thin_device *ad = &p->devices[anchor];
+		const struct lb_block_set *ab = blocks_of(p, anchor);
+		if (!ab)
 			return false;
-		shared = lb_block_set_shared(ob, wb, blocks_of(p, r->origin));
-		order = od->transaction_id + 1 == rw->transaction_id &&
-			od->snapshotted_time == rw->creation_time;
-		EV("shares %llu data blocks with read-write device %llu that the image layer has "
-		   "not; created in pool transaction %llu (read-write device: %llu), snapshotted "
-		   "at time %u (read-write device created at %u)",
-		   (unsigned long long)shared, (unsigned long long)rw->dev_id,
-		   (unsigned long long)od->transaction_id, (unsigned long long)rw->transaction_id,
-		   od->snapshotted_time, rw->creation_time);
+		/* Set against the image layer: what only the pair shares. */
+		shared = lb_block_set_shared(ob, ab, blocks_of(p, o_is_snapshot ? r->snapshot : r->origin));
+		const struct lb_thin_device *origin = o_is_snapshot ? ad : od, *snap = o_is_snapshot ? od : ad;
+		order = snap->transaction_id == origin->transaction_id + 1 &&
+			snap->creation_time == origin->snapshotted_time;
+		EV("shares %llu data blocks with %s device %llu that the image layer has not; "
+		   "created in pool transaction %llu (%s device: %llu); the read-write device "
+		   "created at time %u, the init device snapshotted at %u",
+		   (unsigned long long)shared, o_is_snapshot ? "init" : "read-write",
+		   (unsigned long long)ad->dev_id, (unsigned long long)od->transaction_id,
+		   o_is_snapshot ? "init" : "read-write", (unsigned long long)ad->transaction_id,
+		   snap->creation_time, origin->snapshotted_time);
 		break;
 	}
 	case LB_LOST_LAYER: {
