@@ -6,6 +6,7 @@
 #include "recover/verbs.h"
 #include "rescue/session.h"
 #include "thinmeta/thinmeta.h"
+#include "util/safepath.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -120,6 +121,13 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		lb_print_error("%s: %s (--cow-dir)", cow_dir_arg, strerror(errno));
 		return lb_exit_for_errno(errno);
 	}
+	/* DIR as the kernel will record it ("./x/../x/" is /cwd/x): the
+	 * already-mounted check and umount DIR compare it with mountinfo. */
+	char mount_dir[PATH_MAX];
+	if (dir && lb_path_canonical(dir, mount_dir, sizeof(mount_dir), &err)) {
+		lb_print_error("%s (DIR)", err.msg);
+		return err.code;
+	}
 	struct lb_docker_root *root = NULL;
 	struct lb_thinmeta *meta = NULL;
 	struct lb_docker_root_opts ropts = {.data_root = g->docker_root, .daemon_json = daemon_json};
@@ -157,7 +165,7 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		.thin_name = v.device_name,
 		.device_id = v.device_id,
 		.size_bytes = v.size_bytes,
-		.mount_dir = dir,
+		.mount_dir = dir ? mount_dir : NULL,
 		.replay_log = replay,
 		.replay_cow = replay_cow,
 		.cow_dir = cow_dir_arg ? cow_dir : NULL,
