@@ -437,6 +437,53 @@ static void an_atomic_file_appears_only_when_committed(void **state)
 	assert_int_equal(system(listing), 0);
 }
 
+/* The output's directory is resolved and opened once: a symlink planted
+ * at the final name is neither followed nor replaced, and a directory
+ * swapped for a symlink while the image is written does not move it. */
+static void an_atomic_file_stays_in_the_directory_it_was_opened_in(void **state)
+{
+	(void)state;
+	char top[] = "/tmp/lb-test-atomic2.XXXXXX", p[128], q[128], out[160];
+	assert_non_null(mkdtemp(top));
+	struct lb_atomic_file f;
+	struct lb_err err = {0};
+	snprintf(p, sizeof(p), "%s/victim", top);
+	FILE *v = fopen(p, "w");
+	assert_non_null(v);
+	fputs("victim", v);
+	fclose(v);
+	snprintf(out, sizeof(out), "%s/out.img", top);
+	assert_int_equal(symlink(p, out), 0);
+	assert_int_equal(lb_atomic_file_open(&f, out, false, 0600, &err), LB_EUNSAFE);
+	assert_int_equal(lb_atomic_file_open(&f, out, true, 0600, &err), LB_EUNSAFE);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	unlink(out);
+
+	/* Opened in top/a (reached as top/./a/../a), then a is moved away and
+	 * a symlink to top/b stands in its place. */
+	snprintf(p, sizeof(p), "%s/a", top);
+	snprintf(q, sizeof(q), "%s/b", top);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(mkdir(q, 0700), 0);
+	snprintf(out, sizeof(out), "%s/./a/../a/out.img", top);
+	assert_int_equal(lb_atomic_file_open(&f, out, false, 0600, &err), 0);
+	assert_non_null(strstr(f.tmp_path, "/a/.out.img."));
+	assert_int_equal(write(f.fd, "img", 3), 3);
+	snprintf(out, sizeof(out), "%s/moved", top);
+	assert_int_equal(rename(p, out), 0);
+	assert_int_equal(symlink(q, p), 0);
+	assert_int_equal(lb_atomic_file_commit(&f, &err), 0);
+	lb_atomic_file_abort(&f);
+	snprintf(out, sizeof(out), "%s/moved/out.img", top);
+	assert_int_equal(access(out, F_OK), 0);
+	snprintf(out, sizeof(out), "%s/b/out.img", top);
+	assert_int_equal(access(out, F_OK), -1);
+
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +500,7 @@ int main(void)
 		cmocka_unit_test(sizes_read_like_lsblk),
 		cmocka_unit_test(columns_are_selected_like_lsblk),
 		cmocka_unit_test(an_atomic_file_appears_only_when_committed),
+		cmocka_unit_test(an_atomic_file_stays_in_the_directory_it_was_opened_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
