@@ -45,7 +45,10 @@ static int loop_for(const char *path, bool read_only, const char *pool_journal,
 	rc = lb_loop_attach(path, read_only, out, err);
 	if (rc)
 		return rc;
-	return lb_journal_append(pool_journal, "loop", out->dev_path, path, err);
+	/* As sysfs names the backing file, so teardown can wait for it. */
+	char real[PATH_MAX];
+	return lb_journal_append(pool_journal, "loop", out->dev_path,
+				 realpath(path, real) ? real : path, err);
 }
 
 int lb_rescue_pool_activate(const struct lb_rescue_pool_spec *spec, lb_rescue_step_fn on_step,
