@@ -30,7 +30,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_CORE_OBJ := $(CORE_SRC:%.c=$(B)/asan/%.o)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 
-.PHONY: all check unit unit-asan test-host test-vm deps demo install clean fuzz bench tools
+.PHONY: all check unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
 
 all: lifeboat
 
@@ -87,7 +87,27 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-fuzz:
+# libFuzzer targets tests/fuzz/fuzz_NAME.c -> build/fuzz/fuzz_NAME: clang, with
+# ASan and UBSan, against lib/ built once for them. These are the fuzz build's
+# only flags: tests/fuzz/build.sh (long runs) and tests/host/t1950 (the fixed
+# budget of make check) build through `make fuzzers`.
+FUZZ_CC   ?= clang
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_WARN := -Wall -Wextra -Wshadow -Wno-missing-field-initializers
+FUZZ_OBJ  := $(CORE_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(FUZZ_WARN) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_WARN) -o $@ $< $(FUZZ_OBJ) $(LIBS)
+
+fuzzers: $(FUZZ_BIN)
+
+fuzz: fuzzers
 	@tests/fuzz/build.sh
 
 bench: lifeboat

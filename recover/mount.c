@@ -7,6 +7,7 @@
 #include "recover/verbs.h"
 #include "rescue/session.h"
 #include "thinmeta/thinmeta.h"
+#include "util/safepath.h"
 #include "util/size.h"
 
 #include <errno.h>
@@ -44,7 +45,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Arguments:\n"
 	      "  <container>        name, full id, or unique id prefix\n"
-	      "  DIR                where to mount (default /run/lifeboat/mnt/<name>)\n"
+	      "  DIR                where to mount (default /run/lifeboat/mnt/<name>); used,\n"
+	      "                     and recorded for umount, as its canonical path\n"
 	      "\n"
 	      "Options:\n"
 	      "  --device-id N      a thin device by its id in the pool, with no Docker record\n"
@@ -55,7 +57,8 @@ static void usage(FILE *out)
 	      "  --replay-cow       replay the journal into a throwaway copy-on-write layer;\n"
 	      "                     the pool is not written\n"
 	      "  --cow-dir DIR      where the layer's sparse file goes (default\n"
-	      "                     /run/lifeboat/cow); it grows by what the replay writes\n"
+	      "                     /run/lifeboat/cow); it grows by what the replay writes;\n"
+	      "                     a directory only you can write\n"
 	      "  --replay-log       activate writable and let the filesystem replay its\n"
 	      "                     journal: WRITES to the pool's data and metadata\n"
 	      "  --force            mount a device Docker marked deleted\n"
@@ -66,7 +69,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Exit codes: 0 mounted; 1 failed; 2 usage or ambiguous container; 3 container,\n"
 	      "device or file not found; 4 refused (deleted device, something else mounted,\n"
-	      "suspended pool); 5 corrupt metadata.\n"
+	      "suspended pool, a name that is no plain directory name, a --cow-dir others\n"
+	      "can write); 5 corrupt metadata (also a pool name that is no dm name).\n"
 	      "\n"
 	      "Example:\n"
 	      "  cd \"$(lifeboat recover mount web | tail -n 1)\" && ls\n",
@@ -184,6 +188,13 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		lb_print_error("%s: %s (--cow-dir)", cow_dir_arg, strerror(errno));
 		return lb_exit_for_errno(errno);
 	}
+	/* DIR as the kernel will record it ("./x/../x/" is /cwd/x): the
+	 * already-mounted check and umount DIR compare it with mountinfo. */
+	char mount_dir[PATH_MAX];
+	if (dir && lb_path_canonical(dir, mount_dir, sizeof(mount_dir), &err)) {
+		lb_print_error("%s (DIR)", err.msg);
+		return err.code;
+	}
 	struct lb_docker_root *root = NULL;
 	struct lb_thinmeta *meta = NULL;
 	struct lb_docker_root_opts ropts = {.data_root = g->docker_root, .daemon_json = daemon_json};
@@ -227,7 +238,7 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		.thin_name = v.device_name,
 		.device_id = v.device_id,
 		.size_bytes = v.size_bytes,
-		.mount_dir = dir,
+		.mount_dir = dir ? mount_dir : NULL,
 		.replay_log = replay,
 		.replay_cow = replay_cow,
 		.cow_dir = cow_dir_arg ? cow_dir : NULL,

@@ -4,12 +4,15 @@
 #include "recover/verbs.h"
 #include "rescue/session.h"
 #include "session/journal.h"
+#include "util/rundir.h"
+#include "util/safepath.h"
 
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void usage(FILE *out)
 {
@@ -32,20 +35,55 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "  -q, -v        quieter, more verbose (say each thing removed)\n"
 	      "\n"
+	      "Only what carries lifeboat's mark is touched: device-mapper devices with the\n"
+	      "LIFEBOAT- uuid the journal line gives, mounts at the recorded path of the\n"
+	      "recorded device (outside /run/lifeboat only a device lifeboat created), and\n"
+	      "files in lifeboat's own directories or the session's own copy-on-write file.\n"
+	      "A journal line that names anything else is reported (journal:line) and\n"
+	      "skipped, and its journal is kept.\n"
+	      "\n"
 	      "Exit codes: 0 done; 1 failed; 2 usage; 3 no such session; 4 busy (a process\n"
-	      "still uses the mount).\n",
+	      "still uses the mount), or a journal line was skipped.\n",
 	      out);
 }
 
 static int verbosity; /* set once from the CLI options; read by say() */
-static void say(const char *line)
+static void say(enum lb_say_level level, const char *line)
 {
-	if (verbosity > 0)
+	if (level == LB_SAY_WARN || verbosity > 0)
 		fprintf(stderr, "lifeboat: %s\n", line);
 }
 
+/* What DIR (or DIR/rootfs) the operator named is, canonical: the journal
+ * records mount directories so, and "./x/../x/" must find the same one. */
+struct dir_arg {
+	char as_given[PATH_MAX], resolved[PATH_MAX], parent_of_rootfs[PATH_MAX];
+};
+
+static void resolve_dir_arg(const char *what, struct dir_arg *d)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->as_given, sizeof(d->as_given), "%s", what);
+	size_t len = strlen(d->as_given);
+	while (len > 1 && d->as_given[len - 1] == '/')
+		d->as_given[--len] = '\0';
+	/* rootfs/ lies inside the container's filesystem, which may make it a
+	 * symlink anywhere: drop it by name, resolve only what is left. */
+	char without[PATH_MAX];
+	snprintf(without, sizeof(without), "%s", d->as_given);
+	if (len > 7 && !strcmp(without + len - 7, "/rootfs"))
+		without[len - 7] = '\0';
+	else if (!strcmp(without, "rootfs"))
+		snprintf(without, sizeof(without), ".");
+	struct lb_err ignored = {0};
+	if (lb_path_canonical(without, d->parent_of_rootfs, sizeof(d->parent_of_rootfs), &ignored))
+		d->parent_of_rootfs[0] = '\0';
+	if (!realpath(what, d->resolved))
+		d->resolved[0] = '\0';
+}
+
 /* Whether the session journal at path is the one the operator named. */
-static bool session_matches(const char *path, const char *what)
+static bool session_matches(const char *path, const char *what, const struct dir_arg *d)
 {
 	struct lb_journal_entry *e;
 	size_t n;
@@ -53,22 +91,60 @@ static bool session_matches(const char *path, const char *what)
 		return false;
 	bool match = false;
 	size_t wl = strlen(what);
-	char stripped[PATH_MAX];
-	snprintf(stripped, sizeof(stripped), "%s", what);
-	size_t sl = strlen(stripped);
-	while (sl > 1 && stripped[sl - 1] == '/')
-		stripped[--sl] = '\0';
-	if (sl > 7 && !strcmp(stripped + sl - 7, "/rootfs"))
-		stripped[sl - 7] = '\0';
 	for (size_t i = 0; i < n && !match; i++) {
 		if (!strcmp(e[i].kind, "session"))
 			match = !strcmp(e[i].arg2, what) || (what[0] == '/' && !strcmp(e[i].arg2, what + 1)) ||
 				(wl >= 4 && !strncmp(e[i].arg1, what, wl));
 		else if (!strcmp(e[i].kind, "mount"))
-			match = !strcmp(e[i].arg1, stripped);
+			match = !strcmp(e[i].arg1, d->as_given) ||
+				(d->resolved[0] && !strcmp(e[i].arg1, d->resolved)) ||
+				(d->parent_of_rootfs[0] && !strcmp(e[i].arg1, d->parent_of_rootfs));
 	}
 	free(e);
 	return match;
+}
+
+/* Each session journal that matches, torn down; what is in the directory
+ * and is not a journal lifeboat wrote is reported and left. */
+static int teardown_sessions(const char *what, int *matched)
+{
+	struct lb_err err = {0};
+	int rc = lb_run_dir_ensure(LB_SESSIONS_DIR, false, &err);
+	if (rc == LB_ENOTFOUND)
+		return LB_OK; /* no session ever */
+	if (rc) {
+		lb_print_error("%s", err.msg);
+		return rc;
+	}
+	struct dir_arg d;
+	if (what)
+		resolve_dir_arg(what, &d);
+	DIR *dir = opendir(LB_SESSIONS_DIR);
+	struct dirent *de;
+	while (dir && (de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), LB_SESSIONS_DIR "/%s", de->d_name);
+		struct stat st;
+		if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode) || !lb_path_is_component(de->d_name)) {
+			lb_print_error("%s: not a session journal (not a regular file); skipped", p);
+			rc = rc ? rc : LB_EUNSAFE;
+			continue;
+		}
+		if (what && !session_matches(p, what, &d))
+			continue;
+		(*matched)++;
+		int r = lb_rescue_teardown_session(p, say, &err);
+		if (r) {
+			lb_print_error("%s", err.msg);
+			if (!rc)
+				rc = r;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	return rc;
 }
 
 int cmd_recover_umount(int argc, char **argv, struct lb_globals *g)
@@ -92,33 +168,15 @@ int cmd_recover_umount(int argc, char **argv, struct lb_globals *g)
 	verbosity = g->verbosity;
 	const char *what = all ? NULL : argv[optind];
 
+	int matched = 0;
+	int rc = teardown_sessions(what, &matched);
+	/* Pools are kept while anything uses them, so this is safe after a
+	 * session that could not be torn down too. */
 	struct lb_err err = {0};
-	int rc = LB_OK, matched = 0;
-	DIR *d = opendir(LB_SESSIONS_DIR);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[PATH_MAX];
-		snprintf(p, sizeof(p), LB_SESSIONS_DIR "/%s", de->d_name);
-		if (what && !session_matches(p, what))
-			continue;
-		matched++;
-		int r = lb_rescue_teardown_session(p, say, &err);
-		if (r) {
-			lb_print_error("%s", err.msg);
-			if (!rc)
-				rc = r;
-		}
-	}
-	if (d)
-		closedir(d);
-	if (!rc) {
-		int r = lb_rescue_teardown_idle_pools(say, &err);
-		if (r) {
-			lb_print_error("%s", err.msg);
-			rc = r;
-		}
+	int r = lb_rescue_teardown_idle_pools(say, &err);
+	if (r) {
+		lb_print_error("%s", err.msg);
+		rc = rc ? rc : r;
 	}
 	if (!all && !matched && !rc) {
 		lb_print_error("%s: no lifeboat mount session by that name, id or directory", what);

@@ -104,8 +104,14 @@ struct lb_persist_plan {
 int lb_persist_plan(const char *path, const char *data_root, struct lb_persist_plan *out,
 		    struct lb_err *err);
 
-/* Copies the old file to `<path>.lifeboat-<UTC time>.bak` (if there was one),
- * then replaces it atomically with the new text, same mode. */
+/* Locks the file (flock, waiting up to LB_PERSIST_LOCK_TRIES tenths of a
+ * second for another holder) and checks it still holds what the plan read;
+ * copies it to `<path>.lifeboat-<UTC time>.bak` (if there was one), then
+ * replaces it atomically with the new text, same mode, checking again just
+ * before the rename that it was neither edited nor replaced. A concurrent
+ * edit is never lost: LB_EUNSAFE naming the file, and it is left as the
+ * other edit made it. */
+#define LB_PERSIST_LOCK_TRIES 50
 int lb_persist_write(const struct lb_persist_plan *plan, char *backup, size_t cap,
 		     struct lb_err *err);
 

@@ -3,6 +3,7 @@
  * lower-cases the key (see docker/daemon_json.h), and joins every
  * dm.mountopt value with ","; we match keys the same way. */
 #include "discard/discard.h"
+#include "docker/daemon_json.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -135,6 +136,14 @@ static int edit_opts(json_t *opts, const char *origin, bool *changed, struct lb_
 				return rc;
 		}
 	}
+	/* The result must read back (lib/docker keeps the joined options in a
+	 * fixed buffer), so --persist never writes what it cannot read again. */
+	const size_t readable = sizeof(((struct lb_docker_storage_opts *)NULL)->mountopt) - 1;
+	const size_t joined = strlen(merged) + (merged[0] ? 1 : 0) + strlen("nodiscard");
+	if (joined > readable)
+		return lb_fail(err, LB_EINTEGRITY,
+			       "%s: dm.mountopt: %zu bytes of options with nodiscard, more than %zu",
+			       origin, joined, readable);
 	char mount_entry[2100];
 	snprintf(mount_entry, sizeof(mount_entry), "dm.mountopt=%s%snodiscard", merged,
 		 merged[0] ? "," : "");

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -282,16 +283,42 @@ static int copy_mapped(struct copier *c, uint64_t data_off, uint64_t image_off, 
 	return 0;
 }
 
+/* A range's place in the image and the data, in bytes. lib/thinmeta bounds
+ * every block number below what a device can address (no product of it and
+ * the block size wraps); checked here again, and against the device's own
+ * size, before any byte offset is formed from it. */
+static int range_bytes(const struct copier *c, const struct lb_thin_range *r, uint64_t *image_off,
+		       uint64_t *data_off, uint64_t *len, struct lb_err *err)
+{
+	const uint64_t bs = c->st->block_bytes;
+	if (__builtin_mul_overflow(r->vblock, bs, image_off) ||
+	    __builtin_mul_overflow(r->dblock, bs, data_off) ||
+	    __builtin_mul_overflow(r->len_blocks, bs, len) || *image_off > INT64_MAX ||
+	    *len > INT64_MAX - *image_off || *data_off > INT64_MAX || *len > INT64_MAX - *data_off)
+		return lb_fail(err, LB_EINTEGRITY,
+			       "thin device %llu: virtual block %llu (data block %llu, %llu blocks of "
+			       "%llu bytes) is past what a device can address",
+			       (unsigned long long)c->src->dev_id, (unsigned long long)r->vblock,
+			       (unsigned long long)r->dblock, (unsigned long long)r->len_blocks,
+			       (unsigned long long)bs);
+	return 0;
+}
+
 static int on_range(void *ctx, const struct lb_thin_range *r, struct lb_err *err)
 {
 	struct copier *c = ctx;
 	const uint64_t bs = c->st->block_bytes, size = c->st->size_bytes;
-	uint64_t image_off = r->vblock * bs, data_off = r->dblock * bs, len = r->len_blocks * bs;
-
-	if (image_off >= size) {
-		c->st->beyond_size_bytes += len;
+	/* Blocks the device's size reaches into (the last one maybe in part);
+	 * compared before anything is multiplied. */
+	const uint64_t size_blocks = size / bs + (size % bs != 0);
+	if (r->vblock >= size_blocks) {
+		c->st->beyond_size_bytes += r->len_blocks * bs; /* a count only: bounded by the walk */
 		return 0;
 	}
+	uint64_t image_off = 0, data_off = 0, len = 0;
+	int rc = range_bytes(c, r, &image_off, &data_off, &len, err);
+	if (rc)
+		return rc;
 	if (len > size - image_off) {
 		c->st->beyond_size_bytes += len - (size - image_off);
 		len = size - image_off;
@@ -309,7 +336,6 @@ static int on_range(void *ctx, const struct lb_thin_range *r, struct lb_err *err
 	}
 	c->st->mapped_bytes += len;
 	c->st->ranges++;
-	int rc = 0;
 	if (c->opts->format == LB_IMAGE_ZSTD)
 		rc = zstd_zeros(c, image_off - c->emitted_bytes, err);
 	return rc ? rc : copy_mapped(c, data_off, image_off, len, err);
@@ -378,11 +404,18 @@ int lb_image_write(const struct lb_image_source *src, int out_fd, const char *ou
 	stats->block_bytes = (uint64_t)sb->data_block_size_sectors * 512;
 	stats->method = c.use_copy_range ? "copy_file_range" : "read/write";
 
+	/* The image's size becomes an off_t (ftruncate, the zstd frame). */
+	if (src->size_bytes > INT64_MAX)
+		return lb_fail(err, LB_EINTEGRITY, "%s: thin device %llu: size of %llu bytes is more "
+			       "than a device can have", out_name, (unsigned long long)src->dev_id,
+			       (unsigned long long)src->size_bytes);
 	struct lb_thin_device dev;
 	int rc = lb_thinmeta_find_device(src->meta, src->dev_id, &dev, err);
 	if (rc)
 		return rc;
-	c.total_bytes = dev.mapped_blocks * stats->block_bytes;
+	/* For progress only; a count the metadata gives saturates rather than wraps. */
+	if (__builtin_mul_overflow(dev.mapped_blocks, stats->block_bytes, &c.total_bytes))
+		c.total_bytes = UINT64_MAX;
 	if ((rc = data_size(src, &c.data_size_bytes, err)))
 		return rc;
 	c.buf = malloc(c.buf_bytes);

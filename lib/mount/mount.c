@@ -1,11 +1,13 @@
 #include "mount/mount.h"
 
 #include <blkid.h>
+#include "util/safepath.h"
+
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 int lb_fs_probe(const char *dev_path, struct lb_fs_probe *out, struct lb_err *err)
 {
@@ -48,41 +50,59 @@ int lb_mount_fs(const char *dev_path, const char *dir, const char *fstype, bool 
 	int rc = lb_mount_options(fstype, replay_log, opts, sizeof(opts), err);
 	if (rc)
 		return rc;
+	/* mount(2) follows symlinks anywhere in its target: mount on the
+	 * directory opened without following any (a component swapped for a
+	 * symlink after the caller's checks fails here, it does not redirect
+	 * the mount). The kernel records the directory's real path. */
+	int dir_fd = lb_open_dir_nofollow(dir, err);
+	if (dir_fd < 0)
+		return err ? err->code : LB_EFAIL;
+	char target[64];
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", dir_fd);
 	unsigned long flags = MS_NODEV | MS_NOSUID | (writable ? 0 : MS_RDONLY);
-	if (mount(dev_path, dir, fstype, flags, opts[0] ? opts : NULL) != 0)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot mount %s (%s, %s)", dir,
-				     dev_path, fstype, opts[0] ? opts : "defaults");
-	return LB_OK;
+	if (mount(dev_path, target, fstype, flags, opts[0] ? opts : NULL) != 0)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot mount %s (%s, %s)", dir, dev_path,
+				   fstype, opts[0] ? opts : "defaults");
+	close(dir_fd);
+	return rc;
 }
 
 int lb_umount(const char *dir, struct lb_err *err)
 {
 	if (!lb_is_mounted(dir, NULL, 0))
 		return LB_OK;
-	if (umount2(dir, 0) != 0)
+	/* The last component is not followed: a symlink there is not a mount. */
+	if (umount2(dir, UMOUNT_NOFOLLOW) != 0)
 		return lb_fail_errno(err, errno == EBUSY ? LB_EUNSAFE : LB_EFAIL, errno,
 				     "%s: cannot unmount", dir);
 	return LB_OK;
 }
 
+struct top_mount {
+	const char *dir;
+	bool found;
+	unsigned major, minor;
+};
+
+static int note_mount(void *ctx, const struct lb_mountinfo *m)
+{
+	struct top_mount *t = ctx;
+	if (strcmp(m->dir, t->dir))
+		return 0;
+	/* mountinfo lists mounts in the order they were made: the last one at
+	 * a directory is the one on top, the one a path reaches. */
+	t->found = true;
+	t->major = m->major;
+	t->minor = m->minor;
+	return 0;
+}
+
 bool lb_is_mounted(const char *dir, char *majmin, size_t len)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
+	struct top_mount t = {.dir = dir};
+	if (lb_mountinfo_each(note_mount, &t, NULL) || !t.found)
 		return false;
-	char line[4096];
-	bool found = false;
-	while (fgets(line, sizeof(line), f)) {
-		/* id parent maj:min root mountpoint ... */
-		char mm[32], root[PATH_MAX], mp[PATH_MAX];
-		if (sscanf(line, "%*d %*d %31s %4095s %4095s", mm, root, mp) != 3)
-			continue;
-		if (strcmp(mp, dir))
-			continue;
-		found = true;
-		if (majmin)
-			snprintf(majmin, len, "%s", mm);
-	}
-	fclose(f);
-	return found;
+	if (majmin)
+		snprintf(majmin, len, "%u:%u", t.major, t.minor);
+	return true;
 }

@@ -3,14 +3,18 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 
-/* Copies a mountinfo field, turning "\040"-style octal escapes back into bytes. */
-static void unescape(const char *in, size_t len, char *out, size_t cap)
+/* Copies a mountinfo field, turning "\040"-style octal escapes back into
+ * bytes; false if it does not fit (a cut path could equal another one). */
+static bool unescape(const char *in, size_t len, char *out, size_t cap)
 {
 	size_t o = 0;
-	for (size_t i = 0; i < len && o + 1 < cap; i++) {
+	for (size_t i = 0; i < len; i++) {
+		if (o + 1 >= cap)
+			return false;
 		if (in[i] == '\\' && i + 3 < len && in[i + 1] >= '0' &&
 		    in[i + 1] <= '3' && in[i + 2] >= '0' && in[i + 2] <= '7' && in[i + 3] >= '0' &&
 		    in[i + 3] <= '7') {
@@ -21,6 +25,7 @@ static void unescape(const char *in, size_t len, char *out, size_t cap)
 		}
 	}
 	out[o] = '\0';
+	return true;
 }
 
 /* The next space-separated field of *p (start, length); 0 at the end. */
@@ -55,7 +60,8 @@ bool lb_mountinfo_parse(const char *line, struct lb_mountinfo *out)
 	field(&p, &f); /* root */
 	if (!(n = field(&p, &f)))
 		return false;
-	unescape(f, n, out->dir, sizeof(out->dir));
+	if (!unescape(f, n, out->dir, sizeof(out->dir)))
+		return false;
 	if (!(n = field(&p, &f)) || n >= sizeof(out->mount_opts))
 		return false;
 	memcpy(out->mount_opts, f, n);
@@ -78,12 +84,17 @@ int lb_mountinfo_each(int (*fn)(void *ctx, const struct lb_mountinfo *m), void *
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return lb_fail_errno(err, LB_EFAIL, errno, "/proc/self/mountinfo: cannot open");
-	char line[8192];
-	struct lb_mountinfo m;
-	int rc = 0;
-	while (!rc && fgets(line, sizeof(line), f))
-		if (lb_mountinfo_parse(line, &m))
-			rc = fn(ctx, &m);
+	/* Whole lines however long (a mount point escaped can be 4 times
+	 * PATH_MAX): a line cut in two would parse as two. */
+	char *line = NULL;
+	size_t cap = 0;
+	struct lb_mountinfo *m = malloc(sizeof(*m));
+	int rc = m ? 0 : lb_fail(err, LB_EFAIL, "/proc/self/mountinfo: out of memory");
+	while (!rc && getline(&line, &cap, f) > 0)
+		if (lb_mountinfo_parse(line, m))
+			rc = fn(ctx, m);
+	free(m);
+	free(line);
 	fclose(f);
 	return rc;
 }

@@ -3,28 +3,28 @@
 #include "loop/loop.h"
 #include "mount/mount.h"
 #include "rescue/tables.h"
+#include "rescue/undo.h"
 #include "session/journal.h"
 #include "util/devnode.h"
 #include "util/fs.h"
+#include "util/rundir.h"
+#include "util/safepath.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void session_path(const char *id, char *out, size_t len)
+/* The session's journal, LB_SESSIONS_DIR/<container id>. */
+static int session_path(const char *id, char *out, size_t len, struct lb_err *err)
 {
+	if (!lb_path_is_component(id))
+		return lb_fail(err, LB_EINTEGRITY, "container id '%s': not a plain name", id);
 	snprintf(out, len, LB_SESSIONS_DIR "/%s", id);
-}
-
-static void pool_journal_path(const char *pool, char *out, size_t len)
-{
-	snprintf(out, len, LB_POOLS_DIR "/%s", pool);
+	return LB_OK;
 }
 
 static void step(lb_rescue_step_fn fn, const char *name)
@@ -45,15 +45,19 @@ static int loop_for(const char *path, bool read_only, const char *pool_journal,
 	rc = lb_loop_attach(path, read_only, out, err);
 	if (rc)
 		return rc;
-	return lb_journal_append(pool_journal, "loop", out->dev_path, path, err);
+	/* As sysfs names the backing file, so teardown can wait for it. */
+	char real[PATH_MAX];
+	return lb_journal_append(pool_journal, "loop", out->dev_path,
+				 realpath(path, real) ? real : path, err);
 }
 
 int lb_rescue_pool_activate(const struct lb_rescue_pool_spec *spec, lb_rescue_step_fn on_step,
 			    struct lb_rescue_pool *out, struct lb_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = lb_dm_info(spec->name, &out->info, err);
-	if (rc)
+	char pj[PATH_MAX];
+	int rc = lb_rescue_pool_journal_path(spec->name, pj, sizeof(pj), err);
+	if (rc || (rc = lb_dm_info(spec->name, &out->info, err)))
 		return rc;
 	if (out->info.exists) {
 		/* Docker's own pool, or one left from an earlier session: reuse,
@@ -68,9 +72,7 @@ int lb_rescue_pool_activate(const struct lb_rescue_pool_spec *spec, lb_rescue_st
 			       "%s: the pool device is not active and its data and metadata "
 			       "devices are not known; activate it (lvchange -ay) or pass --pool-dev",
 			       spec->name);
-	char pj[PATH_MAX];
-	pool_journal_path(spec->name, pj, sizeof(pj));
-	if ((rc = lb_mkdir_p(LB_POOLS_DIR, 0700, err)))
+	if ((rc = lb_run_dir_ensure(LB_POOLS_DIR, true, err)))
 		return rc;
 	bool ro = spec->read_only;
 	struct lb_loop meta, data;
@@ -112,6 +114,50 @@ out:
 	return rc;
 }
 
+/* The layer's sparse file, <dir>/<container id>.cow: in lifeboat's own
+ * directory or a --cow-dir only this user can write, created new (never a
+ * file or link that was there: a predictable name must not be opened
+ * without O_EXCL), journalled first. */
+static int cow_create(const struct lb_rescue_plan *plan, const char *sj, const char *dir,
+		      const char *path, struct lb_err *err)
+{
+	int rc = plan->cow_dir ? lb_path_check_private_dir(dir, "--cow-dir", err)
+			       : lb_run_dir_ensure(LB_COW_DIR, true, err);
+	if (rc)
+		return rc;
+	int dfd = lb_open_dir_nofollow(dir, err);
+	if (dfd < 0)
+		return err ? err->code : LB_EFAIL;
+	const char *base = strrchr(path, '/') + 1;
+	struct stat st;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(dfd);
+		/* Left by a lifeboat killed before its layer existed: its journal
+		 * has it, and umount removes it. */
+		return lb_fail(err, LB_EUNSAFE,
+			       "%s: exists; not reusing it (left by an interrupted mount? run "
+			       "'lifeboat recover umount %s' first)",
+			       path, plan->container_name);
+	}
+	if ((rc = lb_journal_append(sj, "file", path, "", err))) {
+		close(dfd);
+		return rc;
+	}
+	int fd = openat(dfd, base, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int e = errno;
+	close(dfd);
+	if (fd < 0)
+		return lb_fail_errno(err, e == EEXIST ? LB_EUNSAFE : lb_exit_for_errno(e), e,
+				     "%s: cannot create the copy-on-write file", path);
+	if (ftruncate(fd, (off_t)plan->size_bytes) != 0) {
+		e = errno;
+		close(fd);
+		return lb_fail_errno(err, LB_EFAIL, e, "%s: cannot size the copy-on-write file", path);
+	}
+	close(fd);
+	return LB_OK;
+}
+
 /* The copy-on-write layer over the thin device: a sparse file as large as the
  * device (so the snapshot can never overflow), attached writable and
  * auto-clearing, and a transient dm-snapshot over both. Every piece is
@@ -142,23 +188,8 @@ static int cow_activate(const struct lb_rescue_plan *plan, const char *sj,
 			       "%s: its thin device %s is in use (mounted without replay?); "
 			       "unmount it first: lifeboat recover umount %s",
 			       plan->container_name, plan->thin_name, plan->container_name);
-	if (!plan->cow_dir && (rc = lb_mkdir_p(LB_COW_DIR, 0700, err)))
+	if ((rc = cow_create(plan, sj, dir, res->cow_file, err)))
 		return rc;
-	if ((rc = lb_journal_append(sj, "file", res->cow_file, "", err)))
-		return rc;
-	/* A file left by a lifeboat killed before its snapshot existed holds
-	 * nothing of value: start it empty. */
-	int fd = open(res->cow_file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return lb_fail_errno(err, lb_exit_for_errno(errno), errno,
-				     "%s: cannot create the copy-on-write file", res->cow_file);
-	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)plan->size_bytes) != 0) {
-		int e = errno;
-		close(fd);
-		return lb_fail_errno(err, LB_EFAIL, e, "%s: cannot size the copy-on-write file",
-				     res->cow_file);
-	}
-	close(fd);
 	struct lb_loop loop;
 	if ((rc = lb_loop_attach(res->cow_file, false, &loop, err)))
 		return rc;
@@ -180,8 +211,6 @@ out:
 static int mount_steps(const struct lb_rescue_plan *plan, const char *sj,
 		       lb_rescue_step_fn on_step, struct lb_rescue_result *res,
 		       struct lb_err *err);
-static int undo_entries(const struct lb_journal_entry *e, size_t from, size_t n,
-			lb_rescue_say_fn say, struct lb_err *err);
 
 /* A mount that fails takes back what it created itself (the entries it
  * added to the session journal, and the pool if nothing else uses it), so
@@ -194,10 +223,12 @@ static void rollback(const struct lb_rescue_plan *plan, const char *sj, off_t jo
 	struct lb_journal_entry *e;
 	size_t n;
 	if (lb_journal_load(sj, &e, &n, &ignored) == 0) {
-		int rc = undo_entries(e, journal_entries, n, NULL, &ignored);
+		const struct lb_journal_scope scope = {LB_JOURNAL_SESSION, plan->container_id};
+		unsigned skipped = 0;
+		int rc = lb_rescue_undo(e, journal_entries, n, &scope, sj, NULL, &skipped, &ignored);
 		free(e);
-		if (rc)
-			return; /* keep the journal: umount can finish the job */
+		if (rc || skipped)
+			return; /* keep the journal: umount can finish the job, or say why not */
 	}
 	if (journal_size == 0)
 		unlink(sj);
@@ -212,12 +243,12 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 	memset(res, 0, sizeof(*res));
 	int rc;
 	char sj[PATH_MAX];
-	if ((rc = lb_mkdir_p(LB_SESSIONS_DIR, 0700, err)))
+	if ((rc = session_path(plan->container_id, sj, sizeof(sj), err)) ||
+	    (rc = lb_run_dir_ensure(LB_SESSIONS_DIR, true, err)))
 		return rc;
-	session_path(plan->container_id, sj, sizeof(sj));
 	/* What the journal holds before this mount: earlier mounts' steps. */
 	struct stat st;
-	off_t journal_size = stat(sj, &st) == 0 ? st.st_size : 0;
+	off_t journal_size = lstat(sj, &st) == 0 ? st.st_size : 0;
 	size_t journal_entries = 0;
 	if (journal_size > 0) {
 		struct lb_journal_entry *e;
@@ -231,23 +262,64 @@ int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step
 	return rc;
 }
 
+/* Where to mount: the operator's DIR (canonical already, so it matches
+ * mountinfo and the umount by DIR), or LB_MNT_DIR/<name> when the name is
+ * one plain component. */
+static int choose_mount_dir(const struct lb_rescue_plan *plan, char *out, size_t cap,
+			    struct lb_err *err)
+{
+	if (plan->mount_dir) {
+		if (!lb_path_is_canonical(plan->mount_dir))
+			return lb_fail(err, LB_EUSAGE, "%s: not a canonical path", plan->mount_dir);
+		snprintf(out, cap, "%s", plan->mount_dir);
+		return LB_OK;
+	}
+	const char *name = plan->container_name[0] ? plan->container_name : plan->container_id;
+	if (!lb_path_is_component(name))
+		return lb_fail(err, LB_EUNSAFE,
+			       "container %s: its name '%s' is not a plain name, so it cannot name a "
+			       "directory in %s; give DIR",
+			       plan->container_id, name, LB_MNT_DIR);
+	int rc = lb_run_dir_ensure(LB_MNT_DIR, true, err);
+	if (rc)
+		return rc;
+	snprintf(out, cap, LB_MNT_DIR "/%s", name);
+	return LB_OK;
+}
+
+/* Just before the mount: the directory is what was chosen, with no symlink
+ * in it now, and a default one is inside LB_MNT_DIR (whatever the name). */
+static int check_mount_dir(const struct lb_rescue_plan *plan, const char *dir,
+			   struct lb_err *err)
+{
+	if (!lb_path_resolves_to_itself(dir))
+		return lb_fail(err, LB_EUNSAFE, "%s: does not resolve to itself (a symlink in it?); "
+			       "not mounting there", dir);
+	if (!plan->mount_dir && !lb_path_is_under(dir, LB_MNT_DIR))
+		return lb_fail(err, LB_EUNSAFE, "%s: not inside %s; not mounting there", dir,
+			       LB_MNT_DIR);
+	return LB_OK;
+}
+
 static int mount_steps(const struct lb_rescue_plan *plan, const char *sj,
 		       lb_rescue_step_fn on_step, struct lb_rescue_result *res,
 		       struct lb_err *err)
 {
 	int rc;
-	if (plan->mount_dir)
-		snprintf(res->mount_dir, sizeof(res->mount_dir), "%s", plan->mount_dir);
-	else
-		snprintf(res->mount_dir, sizeof(res->mount_dir), LB_MNT_DIR "/%s",
-			 plan->container_name[0] ? plan->container_name : plan->container_id);
+	char pool_ref[PATH_MAX];
+	/* Names that become paths and dm names are checked before anything is
+	 * journalled or created. */
+	if ((rc = choose_mount_dir(plan, res->mount_dir, sizeof(res->mount_dir), err)) ||
+	    (rc = lb_rescue_pool_journal_path(plan->pool_name, pool_ref, sizeof(pool_ref), err)))
+		return rc;
+	if (!lb_rescue_dm_name_ok(plan->thin_name))
+		return lb_fail(err, LB_EINTEGRITY, "%s: thin device name '%s' is not a device-mapper "
+			       "name", plan->container_name, plan->thin_name);
 
 	struct stat st;
-	if (access(sj, F_OK) != 0 &&
+	if (lstat(sj, &st) != 0 &&
 	    (rc = lb_journal_append(sj, "session", plan->container_id, plan->container_name, err)))
 		return rc;
-	char pool_ref[PATH_MAX];
-	pool_journal_path(plan->pool_name, pool_ref, sizeof(pool_ref));
 	if ((rc = lb_journal_append(sj, "pool", plan->pool_name, pool_ref, err)))
 		return rc;
 
@@ -309,12 +381,13 @@ static int mount_steps(const struct lb_rescue_plan *plan, const char *sj,
 		 * the state unknown and the mount goes on. */
 		struct lb_err log_err = {0};
 		(void)lb_fslog_state_of_path(res->device, fs.type, &res->log_state, &log_err);
-		if (stat(res->mount_dir, &st) != 0) {
+		if (lstat(res->mount_dir, &st) != 0) {
 			if ((rc = lb_journal_append(sj, "mkdir", res->mount_dir, "", err)) ||
 			    (rc = lb_mkdir_p(res->mount_dir, 0700, err)))
 				return rc;
 		}
-		if ((rc = lb_journal_append(sj, "mount", res->mount_dir, want_dev, err)))
+		if ((rc = check_mount_dir(plan, res->mount_dir, err)) ||
+		    (rc = lb_journal_append(sj, "mount", res->mount_dir, want_dev, err)))
 			return rc;
 		if ((rc = lb_mount_fs(res->device, res->mount_dir, fs.type,
 				      plan->replay_log || plan->replay_cow, plan->replay_log, err)))
@@ -325,147 +398,4 @@ static int mount_steps(const struct lb_rescue_plan *plan, const char *sj,
 	if (stat(res->rootfs, &st) != 0 || !S_ISDIR(st.st_mode))
 		snprintf(res->rootfs, sizeof(res->rootfs), "%s", res->mount_dir);
 	return LB_OK;
-}
-
-__attribute__((format(printf, 2, 3))) static void say_fmt(lb_rescue_say_fn say,
-							   const char *fmt, ...)
-{
-	if (!say)
-		return;
-	char line[PATH_MAX + 256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	say(line);
-}
-
-/* Removes a dm device only if it is still the one lifeboat created. */
-static int remove_own_dm(const char *name, const char *uuid, lb_rescue_say_fn say,
-			 struct lb_err *err)
-{
-	struct lb_dm_info info;
-	int rc = lb_dm_info(name, &info, err);
-	if (rc || !info.exists)
-		return rc;
-	if (strcmp(info.uuid, uuid)) {
-		say_fmt(say, "left %s alone: its uuid '%s' is not lifeboat's", name, info.uuid);
-		return LB_OK;
-	}
-	if ((rc = lb_dm_remove(name, err)))
-		return rc;
-	say_fmt(say, "removed device-mapper device %s", name);
-	return LB_OK;
-}
-
-/* Undoes journal entries [from, n) in reverse order. */
-static int undo_entries(const struct lb_journal_entry *e, size_t from, size_t n,
-			lb_rescue_say_fn say, struct lb_err *err)
-{
-	int rc = LB_OK;
-	for (size_t i = n; i-- > from && !rc;) {
-		if (!strcmp(e[i].kind, "mount")) {
-			bool was = lb_is_mounted(e[i].arg1, NULL, 0);
-			rc = lb_umount(e[i].arg1, err);
-			if (!rc && was)
-				say_fmt(say, "unmounted %s", e[i].arg1);
-		} else if (!strcmp(e[i].kind, "mkdir")) {
-			if (rmdir(e[i].arg1) == 0)
-				say_fmt(say, "removed directory %s", e[i].arg1);
-		} else if (!strcmp(e[i].kind, "dm")) {
-			rc = remove_own_dm(e[i].arg1, e[i].arg2, say, err);
-		} else if (!strcmp(e[i].kind, "loop")) {
-			/* The copy-on-write layer's: it goes with the snapshot above
-			 * it; wait, so its file below can go too. */
-			if (!lb_loop_wait_detached(e[i].arg1, e[i].arg2, 3000))
-				say_fmt(say, "warning: %s (over %s) is still attached; something else holds it",
-					e[i].arg1, e[i].arg2);
-		} else if (!strcmp(e[i].kind, "file")) {
-			if (unlink(e[i].arg1) == 0)
-				say_fmt(say, "removed copy-on-write file %s", e[i].arg1);
-			else if (errno != ENOENT)
-				rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove", e[i].arg1);
-		}
-	}
-	return rc;
-}
-
-int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
-			       struct lb_err *err)
-{
-	struct lb_journal_entry *e;
-	size_t n;
-	int rc = lb_journal_load(journal_path, &e, &n, err);
-	if (rc)
-		return rc;
-	rc = undo_entries(e, 0, n, say, err);
-	free(e);
-	if (rc)
-		return rc;
-	if (unlink(journal_path) != 0 && errno != ENOENT)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", journal_path);
-	return LB_OK;
-}
-
-static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct lb_err *err)
-{
-	struct lb_journal_entry *e;
-	size_t n;
-	int rc = lb_journal_load(journal_path, &e, &n, err);
-	if (rc)
-		return rc;
-	for (size_t i = n; i-- > 0 && !rc;) {
-		if (strcmp(e[i].kind, "dm"))
-			continue;
-		struct lb_dm_info info;
-		if ((rc = lb_dm_info(e[i].arg1, &info, err)))
-			break;
-		if (info.exists && info.open_count > 0) {
-			free(e);
-			return LB_OK; /* still in use by another session: keep it */
-		}
-		rc = remove_own_dm(e[i].arg1, e[i].arg2, say, err);
-	}
-	/* Auto-clearing loop devices go with their last user; wait for it,
-	 * so "nothing left" is true when we return. */
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (strcmp(e[i].kind, "loop"))
-			continue;
-		if (!lb_loop_wait_detached(e[i].arg1, e[i].arg2, 3000))
-			say_fmt(say, "warning: %s (over %s) is still attached; something else holds it",
-				e[i].arg1, e[i].arg2);
-		else
-			say_fmt(say, "detached %s (%s)", e[i].arg1, e[i].arg2);
-	}
-	free(e);
-	if (!rc && unlink(journal_path) != 0 && errno != ENOENT)
-		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove the journal", journal_path);
-	return rc;
-}
-
-int lb_rescue_pool_release(const char *name, lb_rescue_say_fn say, struct lb_err *err)
-{
-	char pj[PATH_MAX];
-	pool_journal_path(name, pj, sizeof(pj));
-	if (access(pj, F_OK) != 0)
-		return LB_OK; /* not lifeboat's: nothing to release */
-	return teardown_pool(pj, say, err);
-}
-
-int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err)
-{
-	DIR *d = opendir(LB_POOLS_DIR);
-	if (!d)
-		return LB_OK;
-	struct dirent *de;
-	int rc = LB_OK;
-	while (!rc && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char p[PATH_MAX];
-		snprintf(p, sizeof(p), LB_POOLS_DIR "/%s", de->d_name);
-		rc = teardown_pool(p, say, err);
-	}
-	closedir(d);
-	return rc;
 }

@@ -28,13 +28,13 @@ struct lb_rescue_plan {
 	const char *thin_name;
 	uint32_t device_id;
 	uint64_t size_bytes;
-	const char *mount_dir; /* NULL: LB_MNT_DIR/<name> */
+	const char *mount_dir; /* canonical (util/safepath.h); NULL: LB_MNT_DIR/<name> */
 	bool replay_log;       /* writable activation, the filesystem replays its journal */
 	/* The journal is replayed into a copy-on-write layer over the read-only
 	 * thin device (a sparse file in cow_dir, NULL: LB_COW_DIR); the mount
 	 * stays read-only and the pool is not written. */
 	bool replay_cow;
-	const char *cow_dir;
+	const char *cow_dir; /* canonical, and private to this user */
 };
 
 /* Called after each step ("loop", "pool", "thin", "cow", "mount"); tests use it to
@@ -78,12 +78,24 @@ struct lb_rescue_result {
 int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
 		    struct lb_rescue_result *res, struct lb_err *err);
 
-/* Teardown of one session journal (path under LB_SESSIONS_DIR); then any
- * pool lifeboat created that nothing uses any more. `said` receives a line
- * per thing removed (for the operator), may be NULL. */
-typedef void (*lb_rescue_say_fn)(const char *line);
+/* Lines for the operator: INFO says what was removed (shown with -v), WARN
+ * what was refused (always shown). May be NULL. */
+enum lb_say_level { LB_SAY_INFO, LB_SAY_WARN };
+typedef void (*lb_rescue_say_fn)(enum lb_say_level level, const char *line);
+
+/* Teardown of one session journal (path under LB_SESSIONS_DIR, named after
+ * the container id). Only what carries lifeboat's mark is touched: dm
+ * devices whose LIFEBOAT- uuid matches the line, mounts at the canonical
+ * path recorded with the device recorded (outside /run/lifeboat only a
+ * device lifeboat created), directories lifeboat made to mount on, and the
+ * session's own copy-on-write file. A line that fails is reported (WARN,
+ * "<journal>:<line>: ...; skipped") and skipped; the rest goes on, and the
+ * journal is then kept and LB_EUNSAFE returned. */
 int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
 			       struct lb_err *err);
+
+/* Then any pool lifeboat created that nothing uses any more; the same rules
+ * for the pool journals under LB_POOLS_DIR. */
 int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err);
 
 /* Removes pool `name` if lifeboat activated it (its journal says so) and

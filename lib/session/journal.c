@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int copy_field(char *dst, size_t cap, const char *src, size_t len)
@@ -36,6 +37,16 @@ int lb_journal_parse_line(const char *line, struct lb_journal_entry *out, struct
 	return LB_OK;
 }
 
+static int regular_file(int fd, const char *path, struct lb_err *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot stat the journal", path);
+	if (!S_ISREG(st.st_mode))
+		return lb_fail(err, LB_EUNSAFE, "%s: the journal is not a regular file", path);
+	return LB_OK;
+}
+
 int lb_journal_append(const char *path, const char *kind, const char *arg1, const char *arg2,
 		      struct lb_err *err)
 {
@@ -46,10 +57,16 @@ int lb_journal_append(const char *path, const char *kind, const char *arg1, cons
 		return lb_fail(err, LB_EUSAGE, "%s: journal field too long", path);
 	char line[2 * LB_JOURNAL_ARG_MAX + 64];
 	int n = snprintf(line, sizeof(line), "%s\t%s\t%s\n", kind, arg1, arg2);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		      0600);
 	if (fd < 0)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot open the journal", path);
-	int rc = LB_OK;
+		return lb_fail_errno(err, errno == ELOOP ? LB_EUNSAFE : LB_EFAIL, errno,
+				     "%s: cannot open the journal", path);
+	int rc = regular_file(fd, path, err);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
 	if (write(fd, line, (size_t)n) != n || fsync(fd) != 0)
 		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot write the journal", path);
 	close(fd);
@@ -61,17 +78,33 @@ int lb_journal_load(const char *path, struct lb_journal_entry **out, size_t *n,
 {
 	*out = NULL;
 	*n = 0;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot read the journal",
-				     path);
-	char line[2 * LB_JOURNAL_ARG_MAX + 64];
-	size_t cap = 0;
-	int rc = LB_OK;
-	while (fgets(line, sizeof(line), f)) {
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return lb_fail_errno(err, errno == ELOOP ? LB_EUNSAFE : lb_exit_for_errno(errno), errno,
+				     "%s: cannot read the journal", path);
+	int rc = regular_file(fd, path, err);
+	FILE *f = rc ? NULL : fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return rc ? rc : lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot read the journal", path);
+	}
+	char *line = NULL;
+	size_t line_cap = 0, cap = 0;
+	ssize_t len;
+	unsigned line_nr = 0;
+	while ((len = getline(&line, &line_cap, f)) > 0) {
+		line_nr++;
+		if (line[len - 1] != '\n')
+			break; /* torn: nothing was done for it */
 		struct lb_journal_entry e;
-		if (lb_journal_parse_line(line, &e, NULL))
-			continue; /* torn or foreign line: nothing was done for it */
+		struct lb_err why = {0};
+		if (memchr(line, '\0', (size_t)len) ||
+		    lb_journal_parse_line(line, &e, &why)) { /* kept, to be reported */
+			memset(&e, 0, sizeof(e));
+			snprintf(e.arg1, sizeof(e.arg1), "%.400s",
+				 why.msg[0] ? why.msg : "journal line holds a NUL byte");
+		}
+		e.line_nr = line_nr;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
 			struct lb_journal_entry *grown = realloc(*out, cap * sizeof(e));
@@ -83,6 +116,7 @@ int lb_journal_load(const char *path, struct lb_journal_entry **out, size_t *n,
 		}
 		(*out)[(*n)++] = e;
 	}
+	free(line);
 	fclose(f);
 	if (rc) {
 		free(*out);

@@ -21,10 +21,16 @@ static int check_keys(const struct lb_btree_node *n, uint64_t block_nr,
 					 (unsigned long long)k, (unsigned long long)prev);
 		prev = k;
 	}
-	if (!range || n->nr_entries == 0)
+	if (n->nr_entries == 0)
 		return 0;
 	/* Ascending, so the first and last key bound the rest. */
 	uint64_t first = lb_btree_key(n, 0), last = prev;
+	if (d->key_limit && last >= d->key_limit)
+		return node_fail(d, block_nr, err, "%s %llu is not below %llu, the most there can be",
+				 d->key_name ? d->key_name : "key", (unsigned long long)last,
+				 (unsigned long long)d->key_limit);
+	if (!range)
+		return 0;
 	if (first < range->lo)
 		return node_fail(d, block_nr, err,
 				 "key %llu is below %llu, the parent's key for this child",

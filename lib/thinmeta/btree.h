@@ -58,12 +58,17 @@ struct lb_btree_desc {
 	const char *name;         /* the metadata's name: file or device path */
 	const char *what;         /* "device details tree", "mapping tree of device 3" */
 	uint32_t leaf_value_size; /* internal nodes always hold 8-byte block numbers */
+	/* Keys are below key_limit (0: any u64): what the tree's keys number
+	 * (device ids, virtual blocks) cannot reach it, so a key there is damage,
+	 * never a value to compute with. key_name names them in messages. */
+	uint64_t key_limit;
+	const char *key_name;
 };
 
 /* Validates the node image in block (LB_THINMETA_BLOCK_BYTES) read from
  * block_nr: checksum, self block number, flags, entry counts against the
- * block size and value size, keys strictly ascending and inside range
- * (NULL: any), and non-empty unless is_root. LB_EINTEGRITY naming the
+ * block size and value size, keys strictly ascending, below desc->key_limit
+ * and inside range (NULL: any), and non-empty unless is_root. LB_EINTEGRITY naming the
  * block otherwise. Pure. */
 int lb_btree_node_check(const uint8_t *block, uint64_t block_nr, const struct lb_btree_desc *desc,
 			const struct lb_key_range *range, bool is_root, struct lb_btree_node *out,

@@ -20,6 +20,8 @@ static struct lb_btree_desc details_desc(const struct lb_thinmeta *m)
 		.name = m->reader.path,
 		.what = "device details tree",
 		.leaf_value_size = LB_THIN_DETAILS_VALUE_BYTES,
+		.key_limit = (uint64_t)LB_THIN_MAX_DEV_ID + 1,
+		.key_name = "device id",
 	};
 }
 

@@ -16,6 +16,31 @@ struct mapping_walk {
 	struct lb_thin_range pending; /* len_blocks 0: none */
 };
 
+/* dev id -> the device's subtree root. */
+static struct lb_btree_desc top_desc(const struct lb_thinmeta *m)
+{
+	return (struct lb_btree_desc){
+		.name = m->reader.path,
+		.what = "top-level mapping tree",
+		.leaf_value_size = LB_THIN_MAPPING_VALUE_BYTES,
+		.key_limit = (uint64_t)LB_THIN_MAX_DEV_ID + 1,
+		.key_name = "device id",
+	};
+}
+
+/* One device's vblock -> dblock+time: no virtual block at or past what a
+ * device can address, so vblock * block size never wraps. */
+static struct lb_btree_desc device_desc(const struct lb_thinmeta *m, const char *what)
+{
+	return (struct lb_btree_desc){
+		.name = m->reader.path,
+		.what = what,
+		.leaf_value_size = LB_THIN_MAPPING_VALUE_BYTES,
+		.key_limit = lb_thin_max_blocks(m->sb.data_block_size_sectors),
+		.key_name = "virtual block",
+	};
+}
+
 static int flush(struct mapping_walk *w, struct lb_err *err)
 {
 	if (w->pending.len_blocks == 0)
@@ -79,11 +104,7 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 		return lb_fail(err, LB_EFAIL, "%s: device %llu: walk mappings: out of memory",
 			       m->reader.path, (unsigned long long)dev_id);
 
-	struct lb_btree_desc top = {
-		.name = m->reader.path,
-		.what = "top-level mapping tree",
-		.leaf_value_size = LB_THIN_MAPPING_VALUE_BYTES,
-	};
+	struct lb_btree_desc top = top_desc(m);
 	int rc = lb_btree_lookup(&m->reader, &top, m->sb.data_mapping_root, dev_id, bufs->block[0],
 				 value, &found, err);
 	if (!rc && !found)
@@ -91,8 +112,7 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 			     m->reader.path, (unsigned long long)dev_id);
 	if (!rc) {
 		snprintf(what, sizeof(what), "device %llu mapping tree", (unsigned long long)dev_id);
-		struct lb_btree_desc sub = top;
-		sub.what = what;
+		struct lb_btree_desc sub = device_desc(m, what);
 		struct mapping_walk w = {
 			.walk = walk,
 			.name = m->reader.path,
@@ -116,11 +136,7 @@ int lb_thinmeta_map_block(struct lb_thinmeta *m, uint64_t dev_id, uint64_t vbloc
 	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
 	bool found;
 	*mapped = false;
-	struct lb_btree_desc desc = {
-		.name = m->reader.path,
-		.what = "top-level mapping tree",
-		.leaf_value_size = LB_THIN_MAPPING_VALUE_BYTES,
-	};
+	struct lb_btree_desc desc = top_desc(m);
 	int rc = lb_btree_lookup(&m->reader, &desc, m->sb.data_mapping_root, dev_id, block, value,
 				 &found, err);
 	if (rc)
@@ -129,7 +145,7 @@ int lb_thinmeta_map_block(struct lb_thinmeta *m, uint64_t dev_id, uint64_t vbloc
 		return lb_fail(err, LB_ENOTFOUND, "%s: device %llu: not in the mapping tree",
 			       m->reader.path, (unsigned long long)dev_id);
 	snprintf(what, sizeof(what), "device %llu mapping tree", (unsigned long long)dev_id);
-	desc.what = what;
+	desc = device_desc(m, what);
 	if ((rc = lb_btree_lookup(&m->reader, &desc, lb_le64(value), vblock, block, value, &found,
 				  err)))
 		return rc;

@@ -5,7 +5,6 @@
 
 #define SUPERBLOCK_CSUM_XOR 160774u
 #define METADATA_BLOCK_SECTORS 8u          /* 4096 bytes */
-#define MAX_DATA_BLOCK_SECTORS 2097152u    /* 1 GiB, the kernel's limit */
 #define SPACE_MAP_ROOT_BYTES 128u
 
 /* Superblock field offsets (struct thin_disk_superblock). */
@@ -89,9 +88,14 @@ int lb_thin_superblock_parse_at(const uint8_t *block, uint64_t block_nr, bool sn
 	if (s.metadata_block_size_sectors != METADATA_BLOCK_SECTORS)
 		return sb_fail("metadata block size %u sectors, expected %u",
 			       s.metadata_block_size_sectors, METADATA_BLOCK_SECTORS);
-	if (s.data_block_size_sectors == 0 || s.data_block_size_sectors > MAX_DATA_BLOCK_SECTORS)
-		return sb_fail("data block size %u sectors is outside 1..%u",
-			       s.data_block_size_sectors, MAX_DATA_BLOCK_SECTORS);
+	/* The kernel creates no other size; every product of a block number
+	 * and the block size below relies on this bound. */
+	if (s.data_block_size_sectors < LB_THIN_MIN_DATA_BLOCK_SECTORS ||
+	    s.data_block_size_sectors > LB_THIN_MAX_DATA_BLOCK_SECTORS ||
+	    s.data_block_size_sectors % LB_THIN_MIN_DATA_BLOCK_SECTORS)
+		return sb_fail("data block size %u sectors is not a multiple of %u from %u to %u",
+			       s.data_block_size_sectors, LB_THIN_MIN_DATA_BLOCK_SECTORS,
+			       LB_THIN_MIN_DATA_BLOCK_SECTORS, LB_THIN_MAX_DATA_BLOCK_SECTORS);
 	if (s.data_mapping_root == 0 || s.device_details_root == 0)
 		return sb_fail("a btree root is block 0, the superblock (mapping %llu, details %llu)",
 			       (unsigned long long)s.data_mapping_root,
@@ -106,6 +110,11 @@ int lb_thin_superblock_parse_at(const uint8_t *block, uint64_t block_nr, bool sn
 		return sb_fail("metadata space map has %llu of %llu blocks allocated",
 			       (unsigned long long)s.metadata_sm.nr_allocated,
 			       (unsigned long long)s.metadata_sm.nr_blocks);
+	if (s.data_sm.nr_blocks > lb_thin_max_blocks(s.data_block_size_sectors))
+		return sb_fail("data space map has %llu blocks of %u sectors, more than a block device "
+			       "can hold (%llu)",
+			       (unsigned long long)s.data_sm.nr_blocks, s.data_block_size_sectors,
+			       (unsigned long long)lb_thin_max_blocks(s.data_block_size_sectors));
 	if (s.data_sm.nr_allocated > s.data_sm.nr_blocks)
 		return sb_fail("data space map has %llu of %llu blocks allocated",
 			       (unsigned long long)s.data_sm.nr_allocated,

@@ -96,6 +96,11 @@ int lb_thinmeta_use_metadata_snap(struct lb_thinmeta *m, struct lb_err *err)
 	free(block);
 	if (rc)
 		return rc;
+	/* The live data space map was bounded with the live block size. */
+	if (snap.data_block_size_sectors != m->sb.data_block_size_sectors)
+		return lb_block_fail(err, m->reader.path, held_root, "metadata snapshot superblock",
+				     "data block size %u sectors, but the pool's is %u",
+				     snap.data_block_size_sectors, m->sb.data_block_size_sectors);
 	snap.data_sm = m->sb.data_sm;
 	snap.metadata_sm = m->sb.metadata_sm;
 	snap.held_root = held_root;

@@ -33,6 +33,24 @@
 #define LB_THIN_NEEDS_CHECK_FLAG 0x1u /* superblock flags: run thin_check */
 #define LB_THIN_MAX_DEPTH 16          /* btree levels we accept */
 
+/* The kernel's limits (drivers/md/dm-thin.c): a data block is 64 KiB to
+ * 1 GiB, a multiple of 64 KiB; thin device ids are 24 bits. */
+#define LB_THIN_MIN_DATA_BLOCK_SECTORS 128u
+#define LB_THIN_MAX_DATA_BLOCK_SECTORS 2097152u
+#define LB_THIN_MAX_DEV_ID ((1u << 24) - 1)
+/* A block device holds at most 2^63 - 1 bytes (its size is a signed 64-bit
+ * byte count): the most sectors a data or thin device can have. Any block
+ * that ends within it has a byte offset and end that fit an off_t. */
+#define LB_THIN_MAX_DEVICE_SECTORS ((uint64_t)INT64_MAX / 512)
+
+/* How many whole blocks of block_size_sectors any device can have: virtual
+ * block numbers (mapping keys) are below it, and so is the data device's
+ * size in blocks. */
+static inline uint64_t lb_thin_max_blocks(uint32_t block_size_sectors)
+{
+	return block_size_sectors ? LB_THIN_MAX_DEVICE_SECTORS / block_size_sectors : 0;
+}
+
 /* A space map root as kept in the superblock (dm-space-map-common.h). */
 struct lb_thin_sm_root {
 	uint64_t nr_blocks;    /* blocks the space map covers */

@@ -1,10 +1,12 @@
 #include "util/atomic_file.h"
+#include "util/safepath.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,39 +36,73 @@ static int split_path(const char *path, char *dir, size_t dir_cap, const char **
 	return 0;
 }
 
+/* A temporary name nobody can guess in advance, created new: O_EXCL, and
+ * O_NOFOLLOW so a symlink planted under that name is not followed. */
+static int create_tmp(struct lb_atomic_file *f, mode_t mode)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char rnd[6];
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -1;
+		char suffix[7];
+		for (size_t i = 0; i < 6; i++)
+			suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+		suffix[6] = '\0';
+		if (snprintf(f->tmp_base, sizeof(f->tmp_base), ".%.200s.%s", f->base, suffix) < 0)
+			return -1;
+		int fd = openat(f->dir_fd, f->tmp_base,
+				O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
 int lb_atomic_file_open(struct lb_atomic_file *f, const char *path, bool replace, mode_t mode,
 			struct lb_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
+	f->dir_fd = -1;
 	f->replace = replace;
-	char dir[PATH_MAX];
-	const char *base;
+	char dir[PATH_MAX], canonical[PATH_MAX];
+	const char *base = NULL;
 	int rc = split_path(path, dir, sizeof(dir), &base, err);
 	if (rc)
 		return rc;
-	int n = snprintf(f->path, sizeof(f->path), "%s", path);
-	char tmp[PATH_MAX];
-	int m = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
-	if (n < 0 || (size_t)n >= sizeof(f->path) || m < 0 || (size_t)m >= sizeof(tmp))
+	if ((size_t)snprintf(f->path, sizeof(f->path), "%s", path) >= sizeof(f->path) ||
+	    (size_t)snprintf(f->base, sizeof(f->base), "%s", base) >= sizeof(f->base))
 		return lb_fail(err, LB_EUSAGE, "%.64s...: path too long", path);
+	if (!realpath(dir, canonical))
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot use %s", path,
+				     dir);
+	f->dir_fd = lb_open_dir_nofollow(canonical, err);
+	if (f->dir_fd < 0)
+		return err ? err->code : LB_EFAIL;
+	f->have_dir = true;
 
 	struct stat st;
-	if (lstat(path, &st) == 0) {
+	if (fstatat(f->dir_fd, f->base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!replace)
-			return lb_fail(err, LB_EUNSAFE, "%s: already exists; not overwriting it", path);
-		if (!S_ISREG(st.st_mode))
-			return lb_fail(err, LB_EUNSAFE, "%s: exists and is not a regular file; not "
-					"replacing it", path);
+			rc = lb_fail(err, LB_EUNSAFE, "%s: already exists; not overwriting it", path);
+		else if (!S_ISREG(st.st_mode))
+			rc = lb_fail(err, LB_EUNSAFE, "%s: exists and is not a regular file; not "
+				     "replacing it", path);
 	} else if (errno != ENOENT) {
-		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot stat", path);
+		rc = lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot stat", path);
 	}
-
-	f->fd = mkostemp(tmp, O_CLOEXEC);
-	if (f->fd < 0)
-		return lb_fail_errno(err, lb_exit_for_errno(errno), errno,
-				     "%s: cannot create a file in %s", path, dir);
-	memcpy(f->tmp_path, tmp, sizeof(tmp)); /* from now on abort removes it */
+	if (!rc && (f->fd = create_tmp(f, mode)) < 0)
+		rc = lb_fail_errno(err, lb_exit_for_errno(errno), errno,
+				   "%s: cannot create a file in %s", path, canonical);
+	if (rc) {
+		lb_atomic_file_abort(f);
+		return rc;
+	}
+	if (snprintf(f->tmp_path, sizeof(f->tmp_path), "%s/%s", strcmp(canonical, "/") ? canonical : "",
+		     f->tmp_base) < 0)
+		f->tmp_path[0] = '\0';
+	/* The mode asked for, whatever the umask. */
 	if (fchmod(f->fd, mode) != 0) {
 		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot set its mode", f->tmp_path);
 		lb_atomic_file_abort(f);
@@ -75,33 +111,17 @@ int lb_atomic_file_open(struct lb_atomic_file *f, const char *path, bool replace
 	return 0;
 }
 
-static int fsync_dir(const char *path, struct lb_err *err)
-{
-	char dir[PATH_MAX];
-	const char *base;
-	if (split_path(path, dir, sizeof(dir), &base, err))
-		return LB_EFAIL;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot open to sync", dir);
-	int rc = 0;
-	if (fsync(fd) != 0 && errno != EINVAL)
-		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot sync", dir);
-	close(fd);
-	return rc;
-}
-
 /* rename without replacing; link+unlink where the filesystem lacks
  * RENAME_NOREPLACE. */
-static int rename_noreplace(const char *from, const char *to)
+static int rename_noreplace(int dir_fd, const char *from, const char *to)
 {
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+	if (renameat2(dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
-	if (link(from, to) != 0)
+	if (linkat(dir_fd, from, dir_fd, to, 0) != 0)
 		return -1;
-	unlink(from);
+	unlinkat(dir_fd, from, 0);
 	return 0;
 }
 
@@ -113,7 +133,8 @@ int lb_atomic_file_commit(struct lb_atomic_file *f, struct lb_err *err)
 	f->fd = -1;
 	if (close(fd) != 0)
 		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot close", f->tmp_path);
-	int r = f->replace ? rename(f->tmp_path, f->path) : rename_noreplace(f->tmp_path, f->path);
+	int r = f->replace ? renameat(f->dir_fd, f->tmp_base, f->dir_fd, f->base)
+			   : rename_noreplace(f->dir_fd, f->tmp_base, f->base);
 	if (r != 0) {
 		if (errno == EEXIST)
 			return lb_fail(err, LB_EUNSAFE,
@@ -123,7 +144,9 @@ int lb_atomic_file_commit(struct lb_atomic_file *f, struct lb_err *err)
 				     f->tmp_path);
 	}
 	f->committed = true;
-	return fsync_dir(f->path, err);
+	if (fsync(f->dir_fd) != 0 && errno != EINVAL)
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot sync its directory", f->path);
+	return 0;
 }
 
 void lb_atomic_file_abort(struct lb_atomic_file *f)
@@ -132,7 +155,13 @@ void lb_atomic_file_abort(struct lb_atomic_file *f)
 		close(f->fd);
 		f->fd = -1;
 	}
-	if (!f->committed && f->tmp_path[0])
-		unlink(f->tmp_path);
+	if (f->have_dir) {
+		if (!f->committed && f->tmp_base[0])
+			unlinkat(f->dir_fd, f->tmp_base, 0);
+		close(f->dir_fd);
+		f->have_dir = false;
+		f->dir_fd = -1;
+	}
+	f->tmp_base[0] = '\0';
 	f->tmp_path[0] = '\0';
 }

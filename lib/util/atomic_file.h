@@ -20,15 +20,22 @@
 
 struct lb_atomic_file {
 	int fd; /* the temporary file, open for writing; -1 when closed */
-	char path[PATH_MAX];
-	char tmp_path[PATH_MAX];
+	char path[PATH_MAX];     /* as the caller named it, for messages */
+	char tmp_path[PATH_MAX]; /* <canonical dir>/.<name>.XXXXXX, for messages */
 	bool replace;
 	bool committed;
+	/* The directory, canonicalized and opened once without following any
+	 * symlink: the temporary file, the check for an existing file and the
+	 * rename all happen in it, whatever is swapped in under its path. */
+	int dir_fd;
+	bool have_dir;
+	char base[NAME_MAX + 1], tmp_base[NAME_MAX + 1];
 };
 
-/* Creates the temporary file ("<dir>/.<name>.XXXXXX", mode `mode`). An
- * existing `path` is LB_EUNSAFE unless `replace`; with `replace`, a path that
- * is there but not a regular file is LB_EUNSAFE too. */
+/* Creates the temporary file ("<dir>/.<name>.XXXXXX", mode `mode`, with
+ * O_EXCL and O_NOFOLLOW). An existing `path` is LB_EUNSAFE unless `replace`;
+ * with `replace`, a path that is there but not a regular file is LB_EUNSAFE
+ * too. The directory must exist. */
 int lb_atomic_file_open(struct lb_atomic_file *f, const char *path, bool replace, mode_t mode,
 			struct lb_err *err);
 

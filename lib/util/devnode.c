@@ -19,8 +19,10 @@ int lb_devnode_path(uint32_t major, uint32_t minor, const char *hint, char *out,
 	snprintf(out, len, "/dev/dm-%u", minor);
 	if (stat(out, &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == want)
 		return LB_OK;
-	mkdir(LB_RUN_DIR, 0700);
-	mkdir(LB_RUN_DIR "/nodes", 0700);
+	/* A private node: in a directory nobody else can plant one in. */
+	int rc = lb_run_dir_ensure(LB_RUN_DIR "/nodes", true, err);
+	if (rc)
+		return rc;
 	snprintf(out, len, LB_RUN_DIR "/nodes/%u:%u", major, minor);
 	if (stat(out, &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == want)
 		return LB_OK;

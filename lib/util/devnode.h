@@ -5,11 +5,10 @@
 #define LIFEBOAT_DEVNODE_H
 
 #include "util/error.h"
+#include "util/rundir.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define LB_RUN_DIR "/run/lifeboat"
 
 /* Writes a usable node path for maj:min into out (hint tried first). */
 int lb_devnode_path(uint32_t major, uint32_t minor, const char *hint, char *out, size_t len,

@@ -13,6 +13,13 @@
         copy the superblock to free block BLOCK as the kernel's
         reserve_metadata_snap does (space map roots zeroed) and make it the
         live superblock's held root
+    thinmeta-edit.py set-last-key FILE BLOCK VALUE
+        set the last key of the btree node at BLOCK to VALUE and re-checksum
+        the node (the rightmost leaf of a tree takes any larger key and stays
+        ordered, so only the reader's bounds can catch it)
+    thinmeta-edit.py set-superblock FILE FIELD VALUE
+        set a superblock field (data_block_size, data_nr_blocks) and
+        re-checksum the superblock
 """
 import struct
 import sys
@@ -59,6 +66,14 @@ def key_index(block, key):
 
 def main(argv):
     cmd, path = argv[1], argv[2]
+    if cmd == 'set-superblock':
+        field, value = argv[3], int(argv[4])
+        fmt, off = {'data_block_size': ('<I', 336), 'data_nr_blocks': ('<Q', 64)}[field]
+        with open(path, 'r+b') as f:
+            block = read_block(f, 0)
+            struct.pack_into(fmt, block, off, value)
+            write_node(f, 0, block, SUPERBLOCK_CSUM_XOR)
+        return
     nums = [int(a) for a in argv[3:]]
     with open(path, 'r+b') as f:
         if cmd == 'flip':
@@ -92,6 +107,14 @@ def main(argv):
             write_node(f, nr, snap, SUPERBLOCK_CSUM_XOR)
             struct.pack_into('<Q', live, 56, nr)  # held_root
             write_node(f, 0, live, SUPERBLOCK_CSUM_XOR)
+        elif cmd == 'set-last-key':
+            nr, value = nums
+            block = read_block(f, nr)
+            nr_entries = HEADER.unpack_from(block)[3]
+            if nr_entries == 0:
+                sys.exit('block %d has no entries' % nr)
+            struct.pack_into('<Q', block, HEADER.size + (nr_entries - 1) * 8, value)
+            write_node(f, nr, block)
         else:
             sys.exit(__doc__)
 

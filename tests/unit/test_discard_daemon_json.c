@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,28 @@ static void what_docker_would_not_read_is_refused(void **state)
 		assert_null(edit(bad[i], &changed, LB_EINTEGRITY));
 }
 
+/* Found by fuzz_daemon_json_edit: mount options that lib/docker reads one
+ * way (joined, 511 bytes at most) but not once nodiscard is added. The edit
+ * refuses rather than write a file lifeboat itself cannot read back. */
+static void options_that_would_not_read_back_are_refused(void **state)
+{
+	(void)state;
+	bool changed;
+	char text[1200], opts[600];
+	for (size_t fill = 500; fill <= 502; fill++) {
+		memset(opts, 'o', fill);
+		opts[fill] = '\0';
+		snprintf(text, sizeof(text),
+			 "{\"storage-driver\":\"devicemapper\",\"storage-opts\":[\"dm.mountopt=%s\"]}",
+			 opts);
+		/* fill + ",nodiscard" is 510, 511, 512 bytes: only the last is too long */
+		char *out = edit(text, &changed, fill <= 501 ? 0 : LB_EINTEGRITY);
+		if (fill <= 501)
+			assert_non_null(strstr(out, ",nodiscard\""));
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +140,7 @@ int main(void)
 		cmocka_unit_test(mountopts_are_merged_into_one_entry),
 		cmocka_unit_test(empty_or_missing_storage_opts_get_both),
 		cmocka_unit_test(what_docker_would_not_read_is_refused),
+		cmocka_unit_test(options_that_would_not_read_back_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

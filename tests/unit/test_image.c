@@ -46,7 +46,7 @@ static uint8_t block_byte(uint64_t dblock)
 	return (uint8_t)(dblock * 7 + 1);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, const uint64_t *mapped_vblocks)
 {
 	struct img *im = calloc(1, sizeof(*im));
 	struct pool *p = calloc(1, sizeof(*p));
@@ -62,7 +62,7 @@ static int setup(void **state)
 	uint64_t maps[N_MAPPINGS];
 	for (size_t i = 0; i < N_MAPPINGS; i++)
 		maps[i] = img_map(dblocks[i], 1);
-	img_node64(im, LEAF, LB_BTREE_LEAF_FLAG, N_MAPPINGS, vblocks, maps);
+	img_node64(im, LEAF, LB_BTREE_LEAF_FLAG, N_MAPPINGS, mapped_vblocks, maps);
 	/* As img_open does, with the whole struct as the source (gcc -O2 sees
 	 * img_open's im->b as one 4 KiB row). */
 	int meta_fd = memfd_create("meta", MFD_CLOEXEC);
@@ -90,6 +90,27 @@ static int setup(void **state)
 	assert_true(p->out_fd >= 0);
 	*state = p;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, vblocks);
+}
+
+/* The last mapping (data block 40) at virtual block 2^48: times 64 KiB that
+ * is byte 2^64, which wraps to byte 0, the image's first block. */
+static const uint64_t wrapping_vblocks[] = {0, 1, 2, 4, 5, UINT64_C(1) << 48};
+static int setup_wrapping(void **state)
+{
+	return setup_with(state, wrapping_vblocks);
+}
+
+/* The last mapping at the last virtual block a device of 64 KiB blocks can
+ * have: far past this device's size. */
+static const uint64_t farthest_vblocks[] = {0, 1, 2, 4, 5, (UINT64_C(1) << 47) - 2};
+static int setup_farthest(void **state)
+{
+	return setup_with(state, farthest_vblocks);
 }
 
 static int teardown(void **state)
@@ -231,6 +252,55 @@ static void an_unknown_device_is_not_found(void **state)
 	assert_int_equal(lb_image_write(&src, p->out_fd, "out", &opts, &st, &err), LB_ENOTFOUND);
 }
 
+static void a_mapping_whose_offset_would_wrap_is_an_integrity_error(void **state)
+{
+	struct pool *p = *state;
+	for (int format = LB_IMAGE_RAW; format <= LB_IMAGE_ZSTD; format++) {
+		assert_int_equal(ftruncate(p->out_fd, 0), 0);
+		const struct lb_image_source src = source(p, DEV_BLOCKS);
+		const struct lb_image_opts opts = {.format = (enum lb_image_format)format};
+		struct lb_image_stats st;
+		struct lb_err err = {0};
+		assert_int_equal(lb_image_write(&src, p->out_fd, "out", &opts, &st, &err),
+				 LB_EINTEGRITY);
+		if (!strstr(err.msg, "img: block 3: device 1 mapping tree: virtual block "
+				     "281474976710656 is not below"))
+			fail_msg("message: %s", err.msg);
+		/* Nothing of data block 40 reached the image's first block. */
+		uint8_t first = 0;
+		if (pread(p->out_fd, &first, 1, 0) == 1)
+			assert_int_not_equal(first, block_byte(40));
+	}
+}
+
+static void a_mapping_far_past_the_device_is_left_out(void **state)
+{
+	struct pool *p = *state;
+	const struct lb_image_source src = source(p, DEV_BLOCKS);
+	const struct lb_image_opts opts = {.format = LB_IMAGE_RAW};
+	struct lb_image_stats st;
+	struct lb_err err = {0};
+	assert_int_equal(lb_image_write(&src, p->out_fd, "out", &opts, &st, &err), 0);
+	size_t len;
+	uint8_t *img = read_all(p->out_fd, &len);
+	assert_device_bytes(img, len, DEV_BLOCKS); /* vblock 0 is data block 10's, not 40's */
+	free(img);
+	assert_int_equal(st.beyond_size_bytes, BLOCK);
+	assert_int_equal(st.mapped_bytes, 5 * BLOCK);
+}
+
+static void a_size_no_device_can_have_is_an_integrity_error(void **state)
+{
+	struct pool *p = *state;
+	struct lb_image_source src = source(p, DEV_BLOCKS);
+	src.size_bytes = (uint64_t)INT64_MAX + 1;
+	const struct lb_image_opts opts = {.format = LB_IMAGE_RAW};
+	struct lb_image_stats st;
+	struct lb_err err = {0};
+	assert_int_equal(lb_image_write(&src, p->out_fd, "out", &opts, &st, &err), LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "size of 9223372036854775808 bytes"));
+}
+
 static int stop_at_once(void *ctx, uint64_t done, uint64_t total)
 {
 	(void)done;
@@ -367,6 +437,53 @@ static void an_atomic_file_appears_only_when_committed(void **state)
 	assert_int_equal(system(listing), 0);
 }
 
+/* The output's directory is resolved and opened once: a symlink planted
+ * at the final name is neither followed nor replaced, and a directory
+ * swapped for a symlink while the image is written does not move it. */
+static void an_atomic_file_stays_in_the_directory_it_was_opened_in(void **state)
+{
+	(void)state;
+	char top[] = "/tmp/lb-test-atomic2.XXXXXX", p[128], q[128], out[160];
+	assert_non_null(mkdtemp(top));
+	struct lb_atomic_file f;
+	struct lb_err err = {0};
+	snprintf(p, sizeof(p), "%s/victim", top);
+	FILE *v = fopen(p, "w");
+	assert_non_null(v);
+	fputs("victim", v);
+	fclose(v);
+	snprintf(out, sizeof(out), "%s/out.img", top);
+	assert_int_equal(symlink(p, out), 0);
+	assert_int_equal(lb_atomic_file_open(&f, out, false, 0600, &err), LB_EUNSAFE);
+	assert_int_equal(lb_atomic_file_open(&f, out, true, 0600, &err), LB_EUNSAFE);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	unlink(out);
+
+	/* Opened in top/a (reached as top/./a/../a), then a is moved away and
+	 * a symlink to top/b stands in its place. */
+	snprintf(p, sizeof(p), "%s/a", top);
+	snprintf(q, sizeof(q), "%s/b", top);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(mkdir(q, 0700), 0);
+	snprintf(out, sizeof(out), "%s/./a/../a/out.img", top);
+	assert_int_equal(lb_atomic_file_open(&f, out, false, 0600, &err), 0);
+	assert_non_null(strstr(f.tmp_path, "/a/.out.img."));
+	assert_int_equal(write(f.fd, "img", 3), 3);
+	snprintf(out, sizeof(out), "%s/moved", top);
+	assert_int_equal(rename(p, out), 0);
+	assert_int_equal(symlink(q, p), 0);
+	assert_int_equal(lb_atomic_file_commit(&f, &err), 0);
+	lb_atomic_file_abort(&f);
+	snprintf(out, sizeof(out), "%s/moved/out.img", top);
+	assert_int_equal(access(out, F_OK), 0);
+	snprintf(out, sizeof(out), "%s/b/out.img", top);
+	assert_int_equal(access(out, F_OK), -1);
+
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,11 +492,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_zstd_image_decompresses_to_the_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_data_file_too_short_is_an_integrity_error_naming_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_unknown_device_is_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_mapping_whose_offset_would_wrap_is_an_integrity_error, setup_wrapping, teardown),
+		cmocka_unit_test_setup_teardown(a_mapping_far_past_the_device_is_left_out, setup_farthest, teardown),
+		cmocka_unit_test_setup_teardown(a_size_no_device_can_have_is_an_integrity_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_progress_callback_can_stop_the_copy, setup, teardown),
 		cmocka_unit_test(nonzero_runs_skip_zero_pieces),
 		cmocka_unit_test(sizes_read_like_lsblk),
 		cmocka_unit_test(columns_are_selected_like_lsblk),
 		cmocka_unit_test(an_atomic_file_appears_only_when_committed),
+		cmocka_unit_test(an_atomic_file_stays_in_the_directory_it_was_opened_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,7 +135,19 @@ static void superblock_damage_is_reported_on_block_0(void **state)
 		{40, 4, 7, 1, "version 7"},
 		{360, 4, 1, 1, "incompatible features"},
 		{340, 4, 16, 1, "metadata block size 16"},
-		{336, 4, 0, 1, "data block size 0"},
+		{336, 4, 0, 1, "data block size 0 sectors is not a multiple of 128 from 128 to 2097152"},
+		/* The kernel's rule: a multiple of 64 KiB from 64 KiB to 1 GiB. */
+		{336, 4, 8, 1, "data block size 8 sectors"},
+		{336, 4, 127, 1, "data block size 127 sectors"},
+		{336, 4, 129, 1, "data block size 129 sectors"},
+		{336, 4, 200, 1, "data block size 200 sectors"},
+		{336, 4, 2097152 + 128, 1, "data block size 2097280 sectors"},
+		{336, 4, 0xffffff80u, 1, "data block size 4294967168 sectors"},
+		/* 2^47 blocks of 64 KiB are 2^63 bytes, one more than a device holds. */
+		{64, 8, UINT64_C(1) << 47, 1,
+		 "data space map has 140737488355328 blocks of 128 sectors, more than a block device "
+		 "can hold (140737488355327)"},
+		{64, 8, UINT64_MAX, 1, "more than a block device can hold"},
 		{320, 8, 0, 1, "a btree root is block 0, the superblock (mapping 0, details 6)"},
 		{328, 8, IMG_BLOCKS, 1, "btree root 64 is outside the metadata (64 blocks)"},
 		{192, 8, 0, 1, "no blocks"},
@@ -153,6 +165,66 @@ static void superblock_damage_is_reported_on_block_0(void **state)
 }
 
 static const struct lb_btree_desc leaf64 = {"img", "test tree", 8};
+
+static void superblock_data_block_sizes_the_kernel_makes_are_accepted(void **state)
+{
+	(void)state;
+	const uint32_t sizes[] = {128, 256, 384, 1024, 2048, 2097152 - 128, 2097152};
+	for (size_t i = 0; i < NR(sizes); i++) {
+		static struct img im;
+		/* The largest data device a block device can be, at that block size. */
+		uint8_t *b = img_superblock(&im, 5, 6, lb_thin_max_blocks(sizes[i]));
+		put_le64(b + 72, 0);
+		put_le32(b + 336, sizes[i]);
+		img_seal(b, IMG_SB_CSUM_XOR);
+		struct lb_thin_superblock sb;
+		struct lb_err err = {0};
+		if (lb_thin_superblock_parse(b, "img", &sb, &err))
+			fail_msg("%u sectors: %s", sizes[i], err.msg);
+		assert_int_equal(sb.data_block_size_sectors, sizes[i]);
+		/* Every data block's byte offset fits an off_t. */
+		assert_true((sb.data_sm.nr_blocks - 1) * sizes[i] * 512 <= (uint64_t)INT64_MAX);
+	}
+}
+
+static void btree_keys_at_or_past_the_key_limit_are_damage(void **state)
+{
+	(void)state;
+	static struct img im;
+	/* 64 KiB blocks: a device of 2^63 - 1 bytes has 2^47 - 1 whole ones. */
+	const struct lb_btree_desc vblocks = {"img", "mapping", 8, lb_thin_max_blocks(128),
+					      "virtual block"};
+	assert_int_equal(lb_thin_max_blocks(128), (UINT64_C(1) << 47) - 1);
+	const uint64_t keys[] = {3, (UINT64_C(1) << 47) - 2}, vals[] = {30, 90};
+	struct lb_btree_node n;
+	struct lb_err err = {0};
+	uint8_t *b = img_node64(&im, 7, LB_BTREE_LEAF_FLAG, 2, keys, vals);
+	assert_int_equal(lb_btree_node_check(b, 7, &vblocks, NULL, false, &n, &err), 0);
+	/* 2^48 with 64 KiB blocks would be byte 2^64: offset 0 once wrapped. */
+	const uint64_t past[] = {3, UINT64_C(1) << 48}, last[] = {(UINT64_C(1) << 47) - 1},
+		       top[] = {3, UINT64_MAX};
+	const struct {
+		uint32_t flags, n;
+		const uint64_t *keys;
+		const char *says;
+	} cases[] = {
+		{LB_BTREE_LEAF_FLAG, 2, past, "virtual block 281474976710656 is not below 140737488355327"},
+		{LB_BTREE_LEAF_FLAG, 1, last, "virtual block 140737488355327 is not below"},
+		{LB_BTREE_LEAF_FLAG, 2, top, "virtual block 18446744073709551615 is not below"},
+		/* Internal nodes' keys bound their children's. */
+		{LB_BTREE_INTERNAL_FLAG, 2, past, "virtual block 281474976710656 is not below"},
+	};
+	for (size_t i = 0; i < NR(cases); i++) {
+		b = img_node64(&im, 7, cases[i].flags, cases[i].n, cases[i].keys, vals);
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(lb_btree_node_check(b, 7, &vblocks, NULL, true, &n, &err),
+				 LB_EINTEGRITY);
+		expect_message(i, &err, "img: block 7: mapping: ", cases[i].says);
+	}
+	/* Without a limit every u64 is a key. */
+	b = img_node64(&im, 7, LB_BTREE_LEAF_FLAG, 2, top, vals);
+	assert_int_equal(lb_btree_node_check(b, 7, &leaf64, NULL, true, &n, &err), 0);
+}
 
 static int check_node(const uint8_t *b, uint64_t nr, const struct lb_key_range *range,
 		      struct lb_err *err)
@@ -260,6 +332,8 @@ int main(void)
 		cmocka_unit_test(crc32c_paths_agree_at_any_offset_and_length),
 		cmocka_unit_test(superblock_parses_every_field),
 		cmocka_unit_test(superblock_damage_is_reported_on_block_0),
+		cmocka_unit_test(superblock_data_block_sizes_the_kernel_makes_are_accepted),
+		cmocka_unit_test(btree_keys_at_or_past_the_key_limit_are_damage),
 		cmocka_unit_test(btree_node_valid),
 		cmocka_unit_test(btree_node_damage_names_the_block),
 		cmocka_unit_test(btree_node_keys_must_stay_in_parent_range),

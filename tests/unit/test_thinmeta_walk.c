@@ -348,6 +348,56 @@ static void a_data_block_past_the_data_device_is_damage(void **state)
 	expect_walk_damage(im, LEAF_B, "virtual block 7 maps to data block 1000");
 }
 
+/* 2^48 blocks of 64 KiB is byte 2^64: a reader that multiplied would land
+ * on byte 0. The format cannot hold such a key (no device reaches it). */
+static void a_virtual_block_no_device_can_address_is_damage(void **state)
+{
+	struct img *im = *state;
+	const uint64_t b_keys[] = {6, 7, UINT64_C(1) << 48};
+	const uint64_t b_vals[] = {img_map(21, 1), img_map(22, 1), img_map(50, 3)};
+	img_node64(im, LEAF_B, LB_BTREE_LEAF_FLAG, 3, b_keys, b_vals);
+	expect_walk_damage(im, LEAF_B, "virtual block 281474976710656 is not below 140737488355327");
+
+	/* The point lookup takes the same path and refuses the same node. */
+	struct lb_thinmeta *m = open_ok(im);
+	struct lb_err err = {0};
+	uint64_t dblock;
+	bool mapped;
+	assert_int_equal(lb_thinmeta_map_block(m, 1, UINT64_C(1) << 48, &dblock, &mapped, &err),
+			 LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "img: block 5: device 1 mapping tree: virtual block"));
+	assert_false(mapped);
+	lb_thinmeta_close(m);
+
+	/* The largest key a device of 64 KiB blocks can have is a mapping. */
+	const uint64_t ok_keys[] = {6, 7, (UINT64_C(1) << 47) - 2};
+	img_node64(im, LEAF_B, LB_BTREE_LEAF_FLAG, 3, ok_keys, b_vals);
+	m = open_ok(im);
+	struct collect c = {0};
+	assert_int_equal(walk(m, 1, LB_THIN_RANGES, &c, &err), 0);
+	assert_range(&c.r[c.n - 1], (UINT64_C(1) << 47) - 2, 50, 1, 3);
+	lb_thinmeta_close(m);
+}
+
+/* Thin device ids are 24 bits; a larger one in either tree is damage. */
+static void a_device_id_past_24_bits_is_damage(void **state)
+{
+	struct img *im = *state;
+	const uint64_t dev_ids[] = {1, 1u << 24};
+	const uint64_t roots[] = {DEV_ROOT, DEV_ROOT};
+	img_node64(im, TOP, LB_BTREE_LEAF_FLAG, 2, dev_ids, roots);
+	expect_walk_damage(im, TOP, "top-level mapping tree: device id 16777216 is not below 16777216");
+
+	uint8_t details[2 * 24] = {0};
+	img_node(im, DETAILS, LB_BTREE_LEAF_FLAG, 24, 2, dev_ids, details);
+	struct lb_thinmeta *m = open_ok(im);
+	struct lb_err err = {0};
+	struct lb_thin_device d;
+	assert_int_equal(lb_thinmeta_find_device(m, 1, &d, &err), LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "img: block 1: device details tree: device id 16777216"));
+	lb_thinmeta_close(m);
+}
+
 static void child_pointers_to_the_superblock_or_past_the_end_are_damage(void **state)
 {
 	struct img *im = *state;
@@ -425,6 +475,15 @@ static void the_metadata_snapshot_is_read_instead(void **state)
 	assert_int_equal(ds.ranges, 3); /* leaf A: 0-1, 2, 5 */
 	lb_thinmeta_close(m);
 
+	put_le32(im->b[SNAP_SB] + 336, 256); /* bounds checked with the live size would not hold */
+	img_seal(im->b[SNAP_SB], IMG_SB_CSUM_XOR);
+	m = open_ok(im);
+	assert_int_equal(lb_thinmeta_use_metadata_snap(m, &err), LB_EINTEGRITY);
+	assert_string_equal(err.msg, "img: block 7: metadata snapshot superblock: data block size "
+				     "256 sectors, but the pool's is 128");
+	lb_thinmeta_close(m);
+	put_le32(im->b[SNAP_SB] + 336, 128);
+
 	put_le64(im->b[SNAP_SB] + 8, 0); /* a stale copy of the live superblock */
 	img_seal(im->b[SNAP_SB], IMG_SB_CSUM_XOR);
 	m = open_ok(im);
@@ -459,6 +518,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(leaves_at_different_depths_are_damage, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_child_outside_its_key_range_is_damage, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_data_block_past_the_data_device_is_damage, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_virtual_block_no_device_can_address_is_damage, setup_std_image, teardown_image),
+		cmocka_unit_test_setup_teardown(a_device_id_past_24_bits_is_damage, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(child_pointers_to_the_superblock_or_past_the_end_are_damage, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_short_file_limits_reads, setup_std_image, teardown_image),
 		cmocka_unit_test_setup_teardown(a_damaged_details_tree_fails_the_listing, setup_std_image, teardown_image),

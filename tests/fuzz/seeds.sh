@@ -1,0 +1,138 @@
+# Seed corpora for the libFuzzer targets, one function per target:
+#   seed_NAME DIR   fills DIR for tests/fuzz/fuzz_NAME.c
+# Real files where there are some (the generated Docker fixture, this host's
+# mountinfo, thin_restore's metadata), else lines in the exact shape the
+# kernel or Docker writes them. Sourced by tests/fuzz/build.sh and
+# tests/host/t1950-fuzz-budget.sh. Needs TOP.
+
+fuzz_fixture_tar() { # the cached xfs fixture's archive, if there is one
+	ls "${LIFEBOAT_TEST_CACHE:-/var/cache/lifeboat-tests}"/fixtures/xfs-*/docker-root.tar 2>/dev/null | head -n 1
+}
+
+# Small generated pools, cut after their last non-empty block so the fuzzer
+# works on tens of KiB, not MiB.
+seed_thinmeta() { # corpus-dir
+	local dir=$1 seed big tmp
+	command -v thin_restore >/dev/null || { echo "fuzz: no thin_restore, no thinmeta seeds"; return 0; }
+	tmp=$(mktemp -d)
+	for seed in 1 2 3 4 5 6; do
+		big=0
+		[ "$seed" -ge 5 ] && big=600 # a two-level mapping tree
+		python3 "$TOP/tests/tools/gen-thin-xml.py" --big $big "$seed" >"$tmp/p.xml"
+		rm -f "$tmp/p.bin" && truncate -s 1M "$tmp/p.bin"
+		thin_restore -q -i "$tmp/p.xml" -o "$tmp/p.bin"
+		python3 - "$tmp/p.bin" "$dir/seed-$seed" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+blocks = [data[i:i + 4096] for i in range(0, len(data), 4096)]
+while blocks and not any(blocks[-1]):
+    blocks.pop()
+open(sys.argv[2], 'wb').write(b''.join(blocks))
+PY
+	done
+	# One with a metadata snapshot, in the block after the last.
+	cp "$dir/seed-6" "$dir/seed-6-snap"
+	python3 "$TOP/tests/tools/thinmeta-edit.py" metadata-snap "$dir/seed-6-snap" \
+		$(($(stat -c %s "$dir/seed-6") / 4096))
+	rm -rf "$tmp"
+}
+
+# The thinmeta seeds behind fuzz_image's header: the device's size (le64),
+# the format byte (even: raw, odd: zstd), the thin device (mod 4).
+seed_image() { # corpus-dir
+	local dir=$1 tmp f n=0
+	tmp=$(mktemp -d)
+	seed_thinmeta "$tmp"
+	for f in "$tmp"/seed-*; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		python3 - "$f" "$dir/seed-$n" "$n" <<'PY'
+import struct, sys
+meta = open(sys.argv[1], 'rb').read()
+n = int(sys.argv[3])
+size = [1 << 20, 8 << 20, 3 << 30, 65536 * 7 + 512][n % 4]
+open(sys.argv[2], 'wb').write(struct.pack('<Q', size) + bytes([n % 2, n % 4]) + meta)
+PY
+	done
+	rm -rf "$tmp"
+}
+
+# The files a real dockerd 20.10 wrote (from the generated fixture, when the
+# cache has one), and lines and sizes of the shapes the other parsers read.
+seed_docker() { # corpus-dir
+	local dir=$1 tar tmp f n=0
+	tar=$(fuzz_fixture_tar)
+	if [ -n "$tar" ]; then
+		tmp=$(mktemp -d)
+		tar -C "$tmp" -xf "$tar" --wildcards './containers/*/config.v2.json' './devicemapper/metadata/*'
+		for f in "$tmp"/containers/*/config.v2.json "$tmp"/devicemapper/metadata/*; do
+			n=$((n + 1)) && cp "$f" "$dir/real-$n"
+		done
+		cp "$(dirname "$tar")/daemon.json" "$dir/daemon.json"
+		rm -rf "$tmp"
+	else
+		echo "fuzz: no generated fixture in the cache; docker seeds are hand-written only"
+	fi
+	printf '{"device_id":4,"size":536870912,"transaction_id":5,"initialized":true,"deleted":false}' >"$dir/device"
+	printf '{"next_device_id":11,"BaseDeviceUUID":"3f0a","BaseDeviceFilesystem":"xfs"}' >"$dir/deviceset"
+	printf '{"open_transaction_id":10,"device_hash":"","device_id":0}' >"$dir/transaction"
+	printf '{"storage-driver":"devicemapper","storage-opts":["dm.basesize=10G","dm.thinpooldev=/dev/mapper/x"]}' >"$dir/daemon"
+	printf '512.5MiB' >"$dir/size"
+	printf 'dm\tdocker-8:1-2-pool\tLIFEBOAT-POOL-docker-8:1-2-pool\n' >"$dir/journal"
+}
+
+# The journal the kernel wrote for the crashed db container is better than
+# logs laid out by hand: its first 64 KiB of log, behind the selector byte
+# (16 blocks).
+seed_fslog() { # corpus-dir
+	local dir=$1 tar tmp img off
+	printf '\017' >"$dir/empty-log"
+	tar=$(fuzz_fixture_tar)
+	[ -n "$tar" ] && [ -x "$TOP/lifeboat" ] || { echo "fuzz: no fixture or lifeboat binary; fslog seeds are minimal"; return 0; }
+	tmp=$(mktemp -d)
+	tar --sparse -C "$tmp" -xf "$tar"
+	img=$tmp/db.img
+	if "$TOP/lifeboat" -q --root "$tmp" recover image db -o "$img" >/dev/null 2>&1; then
+		off=$(xfs_db -r -c "sb 0" -c "print logstart" "$img" | awk '{print $3}')
+		off=$(xfs_db -r -c "convert fsb $off byte" "$img" | sed 's/.*(\([0-9]*\)).*/\1/')
+		{ printf '\017'; dd if="$img" bs=4096 skip=$((off / 4096)) count=16 status=none; } >"$dir/db-log"
+	fi
+	rm -rf "$tmp"
+}
+
+# This host's own mountinfo (whole, and a line at a time), and lines with
+# the escapes the kernel writes for odd mount points.
+seed_mountinfo() { # corpus-dir
+	local dir=$1 n=0 line
+	cp /proc/self/mountinfo "$dir/host-mountinfo"
+	while IFS= read -r line && [ $n -lt 20 ]; do
+		n=$((n + 1)) && printf '%s\n' "$line" >"$dir/host-line-$n"
+	done </proc/self/mountinfo
+	printf '42 39 253:1 / /run/lifeboat/mnt/a\\040b\\011c\\134d rw,nosuid,nodev,relatime shared:5 master:1 - xfs /dev/mapper/x rw,norecovery,nouuid\n' >"$dir/escaped"
+	printf '36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n' >"$dir/proc-5"
+}
+
+# thin-pool table params as dmsetup table shows them, and status lines as
+# dm-thin's pool_status prints them (drivers/md/dm-thin.c).
+seed_pool_table() { # corpus-dir
+	local dir=$1
+	printf '7:1 7:0 128 32768 1 skip_block_zeroing' >"$dir/table-docker"
+	printf '253:2 253:3 1024 0 3 read_only no_discard_passdown error_if_no_space' >"$dir/table-lifeboat"
+	printf '253:0 253:1 128 80 0' >"$dir/table-bare"
+	printf '0 155/4161600 22/1638400 - rw discard_passdown queue_if_no_space - 1024 ' >"$dir/status-rw"
+	printf '5 10/20 30/40 7 out_of_data_space no_discard_passdown error_if_no_space needs_check 1024' >"$dir/status-full"
+	printf 'Fail' >"$dir/status-fail"
+	printf 'vg0-docker--pool-tpool' >"$dir/lvm-name"
+	printf '3.10.0-1160.el7.x86_64' >"$dir/kernel"
+}
+
+# daemon.json as Docker's docs and this repository's fixture have it.
+seed_daemon_json_edit() { # corpus-dir
+	local dir=$1 tar
+	tar=$(fuzz_fixture_tar)
+	[ -n "$tar" ] && cp "$(dirname "$tar")/daemon.json" "$dir/fixture"
+	printf '{\n    "storage-driver": "devicemapper",\n    "storage-opts": [\n        "dm.thinpooldev=/dev/mapper/docker-thinpool",\n        "dm.use_deferred_removal=true",\n        "dm.use_deferred_deletion=true"\n    ]\n}\n' >"$dir/docs-direct-lvm"
+	printf '{"storage-driver":"devicemapper","storage-opts":["dm.blkdiscard=true","dm.mountopt=discard,noatime","dm.mountopt=nobarrier"]}' >"$dir/discard-on"
+	printf '{"log-level":"warn","storage-opts":null}' >"$dir/null-opts"
+	printf '' >"$dir/empty"
+}
