@@ -7,7 +7,9 @@
 #include "doctor/repair.h"
 #include "recover/verbs.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,17 +23,25 @@ static void usage(FILE *out)
 	      "files (no root, no device-mapper, nothing written). Each finding has a stable\n"
 	      "code, the objects involved, what it does to dockerd, and the fix --fix applies:\n"
 	      "\n"
-	      "  orphan-thin-device     pool device no file names (leaked space)\n"
-	      "                         fix: pool message \"delete <id>\"\n"
+	      "  lost-device-file       a container's or layer's device file is gone but its\n"
+	      "                         thin device is in the pool, matched by the data blocks\n"
+	      "                         it shares with its origin or snapshots, its creation\n"
+	      "                         transaction and time, its filesystem and size.\n"
+	      "                         fix: write the device file again\n"
+	      "  ambiguous-device-match orphans that may be a lost file's device, not one to\n"
+	      "                         one or not confirmed: the candidates; nothing written\n"
+	      "  orphan-thin-device     pool device no file names and nothing matches: kept\n"
+	      "                         as evidence. fix: none unless --reclaim-orphans\n"
 	      "  missing-thin-device    device file whose thin device is not in the pool\n"
-	      "                         fix: move the file into the backup\n"
+	      "                         fix: move the file into the backup (no data there)\n"
 	      "  open-transaction       transaction-metadata ahead of the pool: dockerd would roll\n"
-	      "                         back (delete the device). fix: the same rollback if nothing\n"
-	      "                         uses the device, else commit (\"set_transaction_id\")\n"
+	      "                         back (delete the device). fix: commit\n"
+	      "                         (\"set_transaction_id\") when the device is in the pool;\n"
+	      "                         the rollback's delete only with --reclaim-orphans\n"
 	      "  transaction-mismatch   transaction-metadata behind the pool (or unreadable)\n"
 	      "                         fix: rewrite it with the pool's transaction id\n"
-	      "  device-marked-deleted  \"deleted\":true. fix: unused, finish the deletion;\n"
-	      "                         used, clear the flag\n"
+	      "  device-marked-deleted  \"deleted\":true. fix: used, clear the flag; unused,\n"
+	      "                         nothing unless --reclaim-deleted finishes the deletion\n"
 	      "  dangling-mount-id      container whose mount-id/init-id has no device: report\n"
 	      "                         only (nothing to recover; docker rm removes it)\n"
 	      "  dangling-cache-id      image layer whose cache-id has no device: report only\n"
@@ -48,10 +58,20 @@ static void usage(FILE *out)
 	      "file changes written atomically in Docker's format. Then it checks again.\n"
 	      "It refuses while dockerd runs on the data root, or while the pool is active.\n"
 	      "\n"
+	      "No fix deletes a thin device that holds data unless you name what goes:\n"
+	      "  --reclaim-orphans      delete every orphan thin device that is no candidate\n"
+	      "                         for a lost device file (and roll back an open\n"
+	      "                         transaction like dockerd, deleting its device)\n"
+	      "  --reclaim-orphans=ID,... delete exactly these orphans (candidates too)\n"
+	      "  --reclaim-deleted      finish deleting devices Docker marked deleted that\n"
+	      "                         nothing uses\n"
+	      "Look inside an orphan first: lifeboat recover mount --device-id ID DIR.\n"
+	      "\n"
 	      "Options:\n"
 	      "  --fix              apply the fixes (needs root and device-mapper for pool fixes)\n"
 	      "  --dry-run          with --fix: show the plan, change nothing\n"
 	      "  --backup-dir DIR   with --fix: where the backup goes (must not exist)\n"
+	      "  --reclaim-orphans[=ID,...], --reclaim-deleted   see above (with --fix)\n"
 	      "  --daemon-json FILE Docker's daemon config (default /etc/docker/daemon.json)\n"
 	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
 	      "  --json             {\"findings\":[{\"code\",\"objects\",\"consequence\",\"fix\"}],\"clean\"}\n"
@@ -115,8 +135,12 @@ static size_t count_actions(const struct lb_doctor_report *rep)
 
 int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_FIX = 1, OPT_DRY_RUN, OPT_BACKUP_DIR, OPT_DAEMON_JSON };
+	enum { OPT_FIX = 1, OPT_DRY_RUN, OPT_BACKUP_DIR, OPT_DAEMON_JSON, OPT_RECLAIM_ORPHANS,
+	       OPT_RECLAIM_DELETED };
 	static const struct option opts[] = {{"fix", no_argument, NULL, OPT_FIX},
+					     {"reclaim-orphans", optional_argument, NULL,
+					      OPT_RECLAIM_ORPHANS},
+					     {"reclaim-deleted", no_argument, NULL, OPT_RECLAIM_DELETED},
 					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 					     {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
 					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
@@ -124,6 +148,8 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 					     {0}};
 	const char *backup_dir = NULL, *daemon_json = NULL;
 	bool fix = false, dry_run = false;
+	struct lb_doctor_reclaim_opts reclaim = {0};
+	uint64_t reclaim_ids[64];
 	int c;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -133,14 +159,37 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 		case OPT_DRY_RUN: dry_run = true; break;
 		case OPT_BACKUP_DIR: backup_dir = optarg; break;
 		case OPT_DAEMON_JSON: daemon_json = optarg; break;
+		case OPT_RECLAIM_DELETED: reclaim.deleted = true; break;
+		case OPT_RECLAIM_ORPHANS:
+			if (!optarg) {
+				reclaim.orphans_all = true;
+				break;
+			}
+			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+				char *end;
+				errno = 0;
+				unsigned long long id = strtoull(tok, &end, 10);
+				if (errno || *end || end == tok || tok[0] == '-' ||
+				    reclaim.n_orphan_ids == sizeof(reclaim_ids) / sizeof(reclaim_ids[0]))
+					return lb_usage_error("recover doctor",
+							      "--reclaim-orphans: '%s' is not a thin "
+							      "device id (or too many ids)",
+							      tok);
+				reclaim_ids[reclaim.n_orphan_ids++] = id;
+			}
+			reclaim.orphan_ids = reclaim_ids;
+			break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("recover doctor", "unknown option");
 		}
 	}
 	if (optind < argc)
 		return lb_usage_error("recover doctor", "unexpected argument '%s'", argv[optind]);
-	if ((dry_run || backup_dir) && !fix)
-		return lb_usage_error("recover doctor", "--dry-run and --backup-dir go with --fix");
+	if ((dry_run || backup_dir || reclaim.orphans_all || reclaim.n_orphan_ids ||
+	     reclaim.deleted) &&
+	    !fix)
+		return lb_usage_error("recover doctor",
+				      "--dry-run, --backup-dir and --reclaim-* go with --fix");
 	quiet_level = g->verbosity;
 
 	struct lb_err err = {0};
@@ -151,6 +200,8 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 	int rc = lb_doctor_gather(&ropts, &in, &err);
 	if (!rc)
 		rc = lb_doctor_check(in.root, in.layers, in.n_layers, &in.pool, &rep, &err);
+	if (!rc && fix)
+		rc = lb_doctor_reclaim(&rep, &reclaim, &err);
 	if (rc)
 		goto fail;
 

@@ -5,6 +5,7 @@
 #include "docker/dataroot.h"
 #include "dm/dm.h"
 #include "fslog/fslog.h"
+#include "image/device_size.h"
 #include "image/thin_image.h"
 #include "image/thin_read.h"
 #include "inventory/inventory.h"
@@ -12,6 +13,7 @@
 #include "thinmeta/thinmeta.h"
 #include "util/atomic_file.h"
 #include "util/size.h"
+#include "docker/devmeta.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 static void usage(FILE *out)
 {
 	fputs("Usage: lifeboat recover image [options] <container> -o FILE\n"
+	      "       lifeboat recover image [options] --device-id N -o FILE\n"
 	      "\n"
 	      "Copy a container's thin device out of Docker's devicemapper pool into an\n"
 	      "image file, reading only the pool's files (devicemapper/devicemapper/data and\n"
@@ -58,6 +61,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -o, --output FILE    the image to write (required)\n"
+	      "      --device-id N    a thin device by its id in the pool, with no Docker\n"
+	      "                       record needed (an orphan doctor names): its size is\n"
+	      "                       its filesystem's, else up to its last mapped block\n"
 	      "      --zstd[=LEVEL]   write a zstd stream, level 1-19 (default 3)\n"
 	      "      --force          replace an existing FILE; image a device Docker\n"
 	      "                       marked deleted\n"
@@ -141,6 +147,8 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
 
 struct image_args {
 	const char *query, *output, *metadata, *data, *daemon_json;
+	bool by_id; /* --device-id: no container, the pool's device device_id */
+	uint64_t device_id;
 	enum lb_image_format format;
 	enum lb_image_method method;
 	int zstd_level;
@@ -150,8 +158,10 @@ struct image_args {
 static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_args *a,
 		      bool *help)
 {
-	enum { OPT_ZSTD = 1, OPT_FORCE, OPT_COPY, OPT_METADATA, OPT_DATA, OPT_DAEMON_JSON };
+	enum { OPT_ZSTD = 1, OPT_FORCE, OPT_COPY, OPT_METADATA, OPT_DATA, OPT_DAEMON_JSON,
+	       OPT_DEVICE_ID };
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
 					     {"zstd", optional_argument, NULL, OPT_ZSTD},
 					     {"force", no_argument, NULL, OPT_FORCE},
 					     {"copy", required_argument, NULL, OPT_COPY},
@@ -172,6 +182,12 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_
 		case OPT_METADATA: a->metadata = optarg; break;
 		case OPT_DATA: a->data = optarg; break;
 		case OPT_DAEMON_JSON: a->daemon_json = optarg; break;
+		case OPT_DEVICE_ID:
+			if (lb_parse_u64(optarg, LB_DM_MAX_DEVICE_ID, &a->device_id))
+				return lb_usage_error(cmd, "--device-id %s: a thin device id (0 to %u)",
+						      optarg, LB_DM_MAX_DEVICE_ID);
+			a->by_id = true;
+			break;
 		case OPT_ZSTD: {
 			a->format = LB_IMAGE_ZSTD;
 			if (!optarg)
@@ -196,13 +212,15 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_
 		default: return lb_usage_error(cmd, "unknown option");
 		}
 	}
-	if (optind >= argc)
-		return lb_usage_error(cmd, "expected a container");
+	if (a->by_id && optind < argc)
+		return lb_usage_error(cmd, "--device-id takes no container ('%s')", argv[optind]);
+	if (!a->by_id && optind >= argc)
+		return lb_usage_error(cmd, "expected a container (or --device-id N)");
 	if (argc - optind > 1)
 		return lb_usage_error(cmd, "expected one container, got '%s' too", argv[optind + 1]);
 	if (!a->output)
 		return lb_usage_error(cmd, "-o FILE is required");
-	a->query = argv[optind];
+	a->query = a->by_id ? "device" : argv[optind];
 	return LB_OK;
 }
 
@@ -333,8 +351,10 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	struct lb_atomic_file out = {.fd = -1};
 	struct lb_docker_root_opts ropts = {.data_root = g->docker_root,
 					    .daemon_json = a.daemon_json};
-	struct lb_docker_view v;
-	if ((rc = lb_docker_root_load(&ropts, &root, &err)) || (rc = find_device(root, &a, &v, &err)))
+	struct lb_docker_view v = {.id = "", .name = "", .device_hash = ""};
+	char label[32];
+	if ((rc = lb_docker_root_load(&ropts, &root, &err)) ||
+	    (!a.by_id && (rc = find_device(root, &a, &v, &err))))
 		goto done;
 
 	const char *meta_path, *data_path;
@@ -355,6 +375,21 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 		rc = lb_fail_errno(&err, lb_exit_for_errno(errno), errno, "%s: open pool data",
 				   data_path);
 		goto done;
+	}
+	if (a.by_id) {
+		struct lb_device_size ds;
+		if ((rc = lb_device_size_guess(meta, data_fd, data_path, a.device_id, &ds, &err))) {
+			lb_err_wrap(&err, "--device-id %llu", (unsigned long long)a.device_id);
+			goto done;
+		}
+		snprintf(label, sizeof(label), "device %llu", (unsigned long long)a.device_id);
+		a.query = label;
+		v.device_id = (uint32_t)a.device_id;
+		v.size_bytes = ds.size_bytes;
+		if (g->verbosity >= 0)
+			fprintf(stderr, "lifeboat: %s: %llu bytes, from its %s%s%s%s\n", label,
+				(unsigned long long)ds.size_bytes, ds.source,
+				ds.fs_type[0] ? " (" : "", ds.fs_type, ds.fs_type[0] ? ")" : "");
 	}
 	if (lb_thinmeta_superblock(meta)->needs_check && g->verbosity >= 0)
 		lb_print_error("%s: warning: the pool's metadata is flagged needs_check; copying "

@@ -3,21 +3,26 @@
  * (lib/docker) and the pool metadata (lib/thinmeta), then lib/rescue acts. */
 #include "docker/dataroot.h"
 #include "dm/dm.h"
+#include "image/device_size.h"
 #include "recover/verbs.h"
 #include "rescue/session.h"
 #include "thinmeta/thinmeta.h"
+#include "util/size.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
 	fputs("Usage: lifeboat recover mount [options] <container> [DIR]\n"
+	      "       lifeboat recover mount [options] --device-id N [DIR]\n"
 	      "\n"
 	      "Activate a container's thin device from its pool and mount its filesystem\n"
 	      "read-only, without the Docker daemon. The pool is reused if it is active;\n"
@@ -42,6 +47,9 @@ static void usage(FILE *out)
 	      "  DIR                where to mount (default /run/lifeboat/mnt/<name>)\n"
 	      "\n"
 	      "Options:\n"
+	      "  --device-id N      a thin device by its id in the pool, with no Docker record\n"
+	      "                     needed (an orphan doctor names; loop-lvm pools): mounted\n"
+	      "                     as device-N, its size its filesystem's\n"
 	      "  --pool-dev NAME    the active pool device to use (direct-lvm), e.g.\n"
 	      "                     docker-thinpool; default: dm.thinpooldev or Docker's name\n"
 	      "  --replay-cow       replay the journal into a throwaway copy-on-write layer;\n"
@@ -65,6 +73,48 @@ static void usage(FILE *out)
 	      out);
 }
 
+/* The view --device-id mounts: the pool's device `id`, its size read from
+ * the pool files in userspace (lib/image/device_size), the dm name
+ * "<pool prefix>-device-<id>". Loop-lvm pools only: their metadata is a file
+ * lifeboat can read before activating anything. */
+static int view_of_device_id(const struct lb_docker_root *root, uint64_t id, const char *name,
+			     struct lb_docker_view *v, struct lb_err *err)
+{
+	memset(v, 0, sizeof(*v));
+	if (root->pool_kind != LB_DM_POOL_LOOPBACK || !root->data_file.exists ||
+	    !root->metadata_file.exists)
+		return lb_fail(err, LB_EUSAGE,
+			       "--device-id: %s is not a loop-lvm pool with its files under %s "
+			       "(use recover image --device-id with --data and --metadata)",
+			       root->pool_name, root->driver_home);
+	struct lb_thinmeta *meta;
+	int rc = lb_thinmeta_open(root->metadata_file.path, &meta, err);
+	if (rc)
+		return rc;
+	int data_fd = open(root->data_file.path, O_RDONLY | O_CLOEXEC);
+	if (data_fd < 0) {
+		rc = lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: open pool data",
+				   root->data_file.path);
+	} else {
+		struct lb_device_size ds;
+		rc = lb_device_size_guess(meta, data_fd, root->data_file.path, id, &ds, err);
+		close(data_fd);
+		v->size_bytes = ds.size_bytes;
+	}
+	lb_thinmeta_close(meta);
+	if (rc)
+		return rc;
+	v->id = name;
+	v->name = name;
+	v->device_hash = name;
+	v->device_ok = true;
+	v->device_id = (uint32_t)id;
+	int n = snprintf(v->device_name, sizeof(v->device_name), "%.64s-%.24s", root->prefix, name);
+	if (n < 0 || (size_t)n >= sizeof(v->device_name))
+		return lb_fail(err, LB_EUSAGE, "%s: pool name prefix too long", root->prefix);
+	return LB_OK;
+}
+
 /* Test hook (documented in tests/): LIFEBOAT_TEST_KILL_AFTER=<step> makes
  * lifeboat SIGKILL itself after that step, to prove teardown after a crash. */
 static void kill_after_step(const char *stepname)
@@ -76,8 +126,10 @@ static void kill_after_step(const char *stepname)
 
 int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_REPLAY_COW, OPT_COW_DIR, OPT_FORCE, OPT_DAEMON_JSON };
+	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_REPLAY_COW, OPT_COW_DIR, OPT_FORCE, OPT_DAEMON_JSON,
+	       OPT_DEVICE_ID };
 	static const struct option opts[] = {{"pool-dev", required_argument, NULL, OPT_POOL_DEV},
+					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
 					     {"replay-log", no_argument, NULL, OPT_REPLAY},
 					     {"replay-cow", no_argument, NULL, OPT_REPLAY_COW},
 					     {"cow-dir", required_argument, NULL, OPT_COW_DIR},
@@ -86,7 +138,8 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
 	const char *pool_dev = NULL, *daemon_json = NULL, *cow_dir_arg = NULL;
-	bool replay = false, replay_cow = false, force = false;
+	bool replay = false, replay_cow = false, force = false, by_id = false;
+	uint64_t device_id = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -98,14 +151,25 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		case OPT_COW_DIR: cow_dir_arg = optarg; break;
 		case OPT_FORCE: force = true; break;
 		case OPT_DAEMON_JSON: daemon_json = optarg; break;
+		case OPT_DEVICE_ID:
+			if (lb_parse_u64(optarg, LB_DM_MAX_DEVICE_ID, &device_id))
+				return lb_usage_error("recover mount",
+						      "--device-id %s: a thin device id (0 to %u)", optarg,
+						      LB_DM_MAX_DEVICE_ID);
+			by_id = true;
+			break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("recover mount", "unknown option");
 		}
 	}
-	if (optind >= argc || argc - optind > 2)
-		return lb_usage_error("recover mount", "expected <container> [DIR]");
-	const char *query = argv[optind];
-	const char *dir = argc - optind == 2 ? argv[optind + 1] : NULL;
+	int want_args = by_id ? 0 : 1;
+	if (argc - optind < want_args || argc - optind > want_args + 1)
+		return lb_usage_error("recover mount",
+				      by_id ? "expected --device-id N [DIR]" : "expected <container> [DIR]");
+	char by_id_name[32];
+	snprintf(by_id_name, sizeof(by_id_name), "device-%llu", (unsigned long long)device_id);
+	const char *query = by_id ? by_id_name : argv[optind];
+	const char *dir = argc - optind == want_args + 1 ? argv[optind + want_args] : NULL;
 	if (replay && replay_cow)
 		return lb_usage_error("recover mount",
 				      "--replay-log and --replay-cow exclude each other");
@@ -126,11 +190,17 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 	int rc = lb_docker_root_load(&ropts, &root, &err);
 	if (rc)
 		goto fail;
-	const struct lb_docker_container *ct;
-	if ((rc = lb_docker_resolve(root, query, &ct, &err)))
-		goto fail;
 	struct lb_docker_view v;
-	lb_docker_view_of(root, ct, &v);
+	if (by_id) {
+		/* No Docker record: the device alone, named after its id. */
+		if ((rc = view_of_device_id(root, device_id, by_id_name, &v, &err)))
+			goto fail;
+	} else {
+		const struct lb_docker_container *ct;
+		if ((rc = lb_docker_resolve(root, query, &ct, &err)))
+			goto fail;
+		lb_docker_view_of(root, ct, &v);
+	}
 	/* A corrupt config.v2.json does not stop a rescue by id; one that
 	 * parses with a name Docker never gives is no file of Docker's, and
 	 * nothing is activated for it. */

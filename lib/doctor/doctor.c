@@ -16,6 +16,8 @@ static const char *const code_names[] = {
 	[LB_DOC_BASE_DEVICE_MISMATCH] = "base-device-mismatch",
 	[LB_DOC_UNREADABLE_DEVICE_FILE] = "unreadable-device-file",
 	[LB_DOC_NEXT_DEVICE_ID_TOO_LOW] = "next-device-id-too-low",
+	[LB_DOC_LOST_DEVICE_FILE] = "lost-device-file",
+	[LB_DOC_AMBIGUOUS_DEVICE_MATCH] = "ambiguous-device-match",
 };
 
 const char *lb_doctor_code_name(enum lb_doctor_code code)
@@ -38,6 +40,9 @@ struct ctx {
 	const char *handled_hash; /* the pending transaction's device file, or NULL */
 	bool handled_id_set;
 	uint64_t handled_id;
+	struct lb_lost_match match; /* lost device files and their candidates */
+	bool *ref_reported;         /* per match ref: a finding covers its dangling reference */
+	bool *orphan_matched;       /* per pool device: a lost-device-file finding owns it */
 };
 
 static struct lb_doctor_finding *add_finding(struct ctx *c, enum lb_doctor_code code)
@@ -97,6 +102,18 @@ static void act_pool_delete(struct lb_doctor_finding *f, uint64_t dev_id)
 	struct lb_doctor_action *a = add_action(f, LB_ACT_POOL_DELETE);
 	if (a)
 		a->dev_id = dev_id;
+}
+
+/* Moves the actions added so far into the finding's reclaim set (what only
+ * an explicit --reclaim-* carries out) and leaves the default empty. */
+static void actions_to_reclaim(struct lb_doctor_finding *f, enum lb_doctor_reclaim_kind kind,
+			       uint64_t dev_id)
+{
+	memcpy(f->reclaim_actions, f->actions, sizeof(f->actions));
+	f->n_reclaim_actions = f->n_actions;
+	f->n_actions = 0;
+	f->reclaim = kind;
+	f->reclaim_dev_id = dev_id;
 }
 
 static void act_file(struct lb_doctor_finding *f, enum lb_doctor_action_kind kind,
@@ -265,7 +282,8 @@ static int check_transaction(struct ctx *c)
 		return -1;
 	const struct lb_docker_device *file = lb_docker_root_device(r, t->device_hash);
 	bool has_file = file && file->err.code == 0;
-	bool in_pool = pool_has(p, t->device_id, NULL);
+	const struct lb_thin_device *in_pool_dev = NULL;
+	bool in_pool = pool_has(p, t->device_id, &in_pool_dev);
 	add_object(f, "%s/%s: open_transaction_id %llu, device %s, thin device %u", r->metadata_dir,
 		   LB_DM_TRANSACTION_FILE, (unsigned long long)t->open_transaction_id,
 		   hash_label(t->device_hash), t->device_id);
@@ -296,16 +314,39 @@ static int check_transaction(struct ctx *c)
 			 "none: restore the device file of %s from a backup first (its size is "
 			 "not in the pool), then run doctor again",
 			 hash_label(t->device_hash));
+	} else if (in_pool) {
+		/* Nothing uses it yet, but it may hold data (the crash came
+		 * between creating and recording it): keep it unless asked. */
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd rolls the transaction back at start: it deletes thin device %u "
+			 "(%llu blocks mapped) and the file of %s; nothing uses them yet",
+			 t->device_id, (unsigned long long)(in_pool_dev ? in_pool_dev->mapped_blocks : 0),
+			 hash_label(t->device_hash));
+		act_pool_delete(f, t->device_id);
+		if (file)
+			act_file(f, LB_ACT_REMOVE_FILE, lb_dm_device_file(t->device_hash));
+		act_file(f, LB_ACT_REMOVE_FILE, LB_DM_TRANSACTION_FILE);
+		actions_to_reclaim(f, LB_RECLAIM_ORPHAN, t->device_id);
+		f->reclaim_in_all = true;
+		set_text(f->fix, sizeof(f->fix),
+			 "commit instead of rolling back: pool message \"set_transaction_id %llu "
+			 "%llu\"; thin device %u is kept. --reclaim-orphans rolls back like dockerd "
+			 "(pool message \"delete %u\",%s remove transaction-metadata)",
+			 (unsigned long long)p->trans_id, (unsigned long long)t->open_transaction_id,
+			 t->device_id, t->device_id, has_file ? " device file into the backup," : "");
+		struct lb_doctor_action *a = add_action(f, LB_ACT_POOL_SET_TRANSACTION);
+		if (a) {
+			a->old_id = p->trans_id;
+			a->new_id = t->open_transaction_id;
+		}
 	} else {
 		set_text(f->consequence, sizeof(f->consequence),
-			 "dockerd rolls the transaction back at start (deletes thin device %u and "
-			 "the file of %s); nothing uses them",
+			 "dockerd rolls the transaction back at start (thin device %u was never "
+			 "created; it removes the file of %s); nothing uses them",
 			 t->device_id, hash_label(t->device_hash));
-		set_text(f->fix, sizeof(f->fix), "the same rollback:%s%s remove transaction-metadata",
-			 in_pool ? " pool message \"delete\" of the device," : "",
-			 has_file ? " move its device file into the backup," : "");
-		if (in_pool)
-			act_pool_delete(f, t->device_id);
+		set_text(f->fix, sizeof(f->fix), "the same rollback, which loses no data:%s remove "
+			 "transaction-metadata",
+			 has_file ? " move the device file into the backup," : "");
 		if (file)
 			act_file(f, LB_ACT_REMOVE_FILE, lb_dm_device_file(t->device_hash));
 		act_file(f, LB_ACT_REMOVE_FILE, LB_DM_TRANSACTION_FILE);
@@ -340,12 +381,22 @@ static int check_device_files(struct ctx *c)
 				set_text(f->consequence, sizeof(f->consequence),
 					 "nothing uses it, and without deferred deletion dockerd never "
 					 "finishes deleting it: its space stays taken");
-				set_text(f->fix, sizeof(f->fix), "finish the deletion:%s move its device "
-					 "file into the backup",
-					 in_pool ? " pool message \"delete\" of the device," : "");
 				if (in_pool)
 					act_pool_delete(f, d->dm.device_id);
 				act_file(f, LB_ACT_REMOVE_FILE, file);
+				if (in_pool) {
+					actions_to_reclaim(f, LB_RECLAIM_DELETED, d->dm.device_id);
+					set_text(f->fix, sizeof(f->fix),
+						 "none by default (its data is still in the pool: lifeboat "
+						 "recover image --device-id %u); --reclaim-deleted finishes "
+						 "the deletion: pool message \"delete %u\", device file into "
+						 "the backup",
+						 d->dm.device_id, d->dm.device_id);
+				} else {
+					set_text(f->fix, sizeof(f->fix),
+						 "finish the deletion, which loses no data (the device is "
+						 "not in the pool): move its device file into the backup");
+				}
 			}
 			continue;
 		}
@@ -371,36 +422,181 @@ static int check_device_files(struct ctx *c)
 	return 0;
 }
 
+static const struct lb_doctor_devfacts *facts_of(const struct ctx *c, size_t i)
+{
+	return c->pool->facts ? &c->pool->facts[i] : NULL;
+}
+
+/* "xfs 3694baad-... (512M)" or "no filesystem found" */
+static void fs_text(const struct lb_doctor_devfacts *df, char *buf, size_t cap)
+{
+	if (df && df->fs_type[0])
+		snprintf(buf, cap, "%s filesystem, UUID %s, %llu bytes", df->fs_type, df->fs_uuid,
+			 (unsigned long long)df->fs_size_bytes);
+	else
+		snprintf(buf, cap, "no filesystem found on its first block");
+}
+
+static const char *ref_owner_text(const struct ctx *c, const struct lb_lost_ref *r, char *buf,
+				  size_t cap)
+{
+	if (r->kind == LB_LOST_LAYER)
+		snprintf(buf, cap, "image layer %s", c->layers[r->owner].chain_id);
+	else
+		snprintf(buf, cap, "container %.128s (%.12s) %s",
+			 container_name(&c->root->containers[r->owner]),
+			 c->root->containers[r->owner].id,
+			 r->kind == LB_LOST_RW ? "rootfs" : "init layer");
+	return buf;
+}
+
+/* lost-device-file for each one-to-one confirmed match; the rest of the
+ * candidates as ambiguous-device-match, with nothing to write. */
+static int check_lost(struct ctx *c)
+{
+	const struct lb_doctor_pool *p = c->pool;
+	struct lb_match_pool mp = {.devices = p->devices, .n_devices = p->n_devices,
+				   .facts = p->facts,
+				   .data_block_size_sectors = p->data_block_size_sectors,
+				   .base_fs_type = p->base_fs_type, .base_fs_uuid = p->base_fs_uuid,
+				   .any_unreadable = c->any_unreadable};
+	if (lb_lost_refs(c->root, c->layers, c->n_layers, &mp, &c->match, NULL) ||
+	    lb_lost_match_run(c->root, &mp, &c->match))
+		return -1;
+	struct lb_lost_match *m = &c->match;
+	c->ref_reported = calloc(m->n_refs + 1, sizeof(bool));
+	c->orphan_matched = calloc(p->n_devices + 1, sizeof(bool));
+	if (!c->ref_reported || !c->orphan_matched)
+		return -1;
+	char owner[256];
+	for (size_t r = 0; r < m->n_refs; r++) {
+		const struct lb_lost_ref *ref = &m->refs[r];
+		size_t n = lb_lost_cands_of_ref(m, r);
+		if (!n)
+			continue; /* dangling-*-id reports it */
+		const struct lb_lost_candidate *only = NULL;
+		for (size_t i = 0; i < m->n_cands; i++)
+			if (m->cands[i].ref == r)
+				only = &m->cands[i];
+		bool one_to_one = n == 1 && lb_lost_refs_of_orphan(m, only->orphan) == 1;
+		c->ref_reported[r] = true;
+		ref_owner_text(c, ref, owner, sizeof(owner));
+		if (one_to_one && only->confirmed) {
+			const struct lb_thin_device *td = &p->devices[only->orphan];
+			c->orphan_matched[only->orphan] = true;
+			struct lb_doctor_finding *f = add_finding(c, LB_DOC_LOST_DEVICE_FILE);
+			if (!f)
+				return -1;
+			add_object(f, "%s/%s: missing; %s uses it", c->root->metadata_dir, ref->hash,
+				   owner);
+			add_object(f, "thin device %llu, %llu blocks mapped, is in the pool and no file "
+				      "names it",
+				   (unsigned long long)td->dev_id, (unsigned long long)td->mapped_blocks);
+			add_object(f, "%s", only->evidence);
+			set_text(f->consequence, sizeof(f->consequence),
+				 "dockerd cannot find the device: \"devmapper: Unknown device %s\"; "
+				 "the data is intact in thin device %llu",
+				 ref->hash, (unsigned long long)td->dev_id);
+			set_text(f->fix, sizeof(f->fix),
+				 "write metadata/%s again: device_id %llu, size %llu, transaction_id %llu",
+				 ref->hash, (unsigned long long)td->dev_id,
+				 (unsigned long long)ref->size_bytes,
+				 (unsigned long long)(td->transaction_id + 1));
+			struct lb_doctor_action *a = add_action(f, LB_ACT_WRITE_DEVICE_FILE);
+			if (a) {
+				snprintf(a->file, sizeof(a->file), "%s", ref->hash);
+				a->dev_id = td->dev_id;
+				a->size_bytes = ref->size_bytes;
+				/* Docker records the transaction it opened for the device,
+				 * one above the pool's at creation (the pool keeps that). */
+				a->new_id = td->transaction_id + 1;
+			}
+			continue;
+		}
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_AMBIGUOUS_DEVICE_MATCH);
+		if (!f)
+			return -1;
+		add_object(f, "%s/%s: missing; %s uses it", c->root->metadata_dir, ref->hash, owner);
+		for (size_t i = 0; i < m->n_cands; i++) {
+			const struct lb_lost_candidate *cd = &m->cands[i];
+			if (cd->ref != r)
+				continue;
+			add_object(f, "candidate thin device %llu%s: %s",
+				   (unsigned long long)p->devices[cd->orphan].dev_id,
+				   lb_lost_refs_of_orphan(m, cd->orphan) > 1 ? " (also fits another reference)" : "",
+				   cd->evidence);
+		}
+		set_text(f->consequence, sizeof(f->consequence),
+			 "dockerd cannot find the device: \"devmapper: Unknown device %s\"; its data "
+			 "is probably in one of the candidates, but the evidence does not single one "
+			 "out",
+			 ref->hash);
+		set_text(f->fix, sizeof(f->fix),
+			 "none: nothing is written. Look inside each candidate (lifeboat recover mount "
+			 "--device-id ID DIR), then restore metadata/%s by hand from the backup's "
+			 "format or keep the candidates",
+			 ref->hash);
+	}
+	return 0;
+}
+
+static bool is_candidate(const struct ctx *c, size_t o)
+{
+	return lb_lost_refs_of_orphan(&c->match, o) > 0;
+}
+
 static int check_orphans(struct ctx *c)
 {
 	const struct lb_doctor_pool *p = c->pool;
 	for (size_t i = 0; i < p->n_devices; i++) {
 		const struct lb_thin_device *td = &p->devices[i];
 		if (file_for_id(c->root, td->dev_id) ||
-		    (c->handled_id_set && c->handled_id == td->dev_id))
+		    (c->handled_id_set && c->handled_id == td->dev_id) ||
+		    (c->orphan_matched && c->orphan_matched[i]))
 			continue;
 		struct lb_doctor_finding *f = add_finding(c, LB_DOC_ORPHAN_THIN_DEVICE);
 		if (!f)
 			return -1;
-		add_object(f, "thin device %llu: %llu blocks mapped, created in pool transaction %llu",
+		uint64_t block_bytes = (uint64_t)p->data_block_size_sectors * 512;
+		char fs[160];
+		fs_text(facts_of(c, i), fs, sizeof(fs));
+		add_object(f, "thin device %llu: %llu blocks mapped (%llu bytes), created in pool "
+			      "transaction %llu at time %u",
 			   (unsigned long long)td->dev_id, (unsigned long long)td->mapped_blocks,
-			   (unsigned long long)td->transaction_id);
+			   (unsigned long long)(td->mapped_blocks * block_bytes),
+			   (unsigned long long)td->transaction_id, td->creation_time);
+		add_object(f, "%s", fs);
+		add_object(f, "look inside: lifeboat recover mount --device-id %llu DIR; lifeboat "
+			      "recover image --device-id %llu -o FILE",
+			   (unsigned long long)td->dev_id, (unsigned long long)td->dev_id);
+		bool cand = c->match.cands && is_candidate(c, i);
 		set_text(f->consequence, sizeof(f->consequence),
-			 "no device file names it: its space is leaked, and dockerd logs \"Device "
-			 "ID %llu exists in pool but it is supposed to be unused\" when it reaches it",
+			 "no device file names it: its space stays taken, and dockerd logs \"Device "
+			 "ID %llu exists in pool but it is supposed to be unused\" when it reaches "
+			 "it%s",
+			 (unsigned long long)td->dev_id,
+			 cand ? "; it may be the device of a lost file (see ambiguous-device-match)"
+			 : c->any_unreadable ? "; it may be the device of the unreadable device file"
+					     : "");
+		set_text(f->fix, sizeof(f->fix),
+			 "none by default: an orphan is evidence, kept. --reclaim-orphans%s deletes "
+			 "it (pool message \"delete %llu\"), after the backup",
+			 cand || c->any_unreadable ? "=ID (naming it)" : "",
 			 (unsigned long long)td->dev_id);
-		if (c->any_unreadable) {
-			set_text(f->fix, sizeof(f->fix),
-				 "none for now: it may be the device of the unreadable device file; "
-				 "restore that file, or delete it by hand once you know");
-		} else {
-			set_text(f->fix, sizeof(f->fix),
-				 "pool message \"delete %llu\": its blocks return to the pool",
-				 (unsigned long long)td->dev_id);
-			act_pool_delete(f, td->dev_id);
-		}
+		act_pool_delete(f, td->dev_id);
+		actions_to_reclaim(f, LB_RECLAIM_ORPHAN, td->dev_id);
+		/* A plain --reclaim-orphans never takes what may be a lost file's. */
+		f->reclaim_in_all = !cand && !c->any_unreadable;
 	}
 	return 0;
+}
+
+static bool ref_reported(const struct ctx *c, const char *hash)
+{
+	for (size_t r = 0; r < c->match.n_refs; r++)
+		if (c->ref_reported[r] && !strcmp(c->match.refs[r].hash, hash))
+			return true;
+	return false;
 }
 
 static int check_references(struct ctx *c)
@@ -412,7 +608,7 @@ static int check_references(struct ctx *c)
 			continue;
 		const char *ids[2] = {ct->mount.mount_id, ct->mount.init_id};
 		for (int k = 0; k < 2; k++) {
-			if (!ids[k][0] || lb_docker_root_device(r, ids[k]))
+			if (!ids[k][0] || lb_docker_root_device(r, ids[k]) || ref_reported(c, ids[k]))
 				continue;
 			struct lb_doctor_finding *f = add_finding(c, LB_DOC_DANGLING_MOUNT_ID);
 			if (!f)
@@ -434,7 +630,7 @@ static int check_references(struct ctx *c)
 	}
 	for (size_t i = 0; i < c->n_layers; i++) {
 		const struct lb_docker_layer *l = &c->layers[i];
-		if (lb_docker_root_device(r, l->cache_id))
+		if (lb_docker_root_device(r, l->cache_id) || ref_reported(c, l->cache_id))
 			continue;
 		struct lb_doctor_finding *f = add_finding(c, LB_DOC_DANGLING_CACHE_ID);
 		if (!f)
@@ -530,6 +726,8 @@ int lb_doctor_check(const struct lb_docker_root *root, const struct lb_docker_la
 	if (!rc)
 		rc = check_device_files(&c);
 	if (!rc)
+		rc = check_lost(&c);
+	if (!rc)
 		rc = check_orphans(&c);
 	if (!rc)
 		rc = check_references(&c);
@@ -537,9 +735,44 @@ int lb_doctor_check(const struct lb_docker_root *root, const struct lb_docker_la
 		rc = check_base(&c);
 	if (!rc)
 		rc = check_next_id(&c);
+	lb_lost_match_free(&c.match);
+	free(c.ref_reported);
+	free(c.orphan_matched);
 	if (rc) {
 		lb_doctor_report_free(out);
 		return lb_fail(err, LB_EFAIL, "%s: doctor: out of memory", root->data_root);
+	}
+	return LB_OK;
+}
+
+int lb_doctor_reclaim(struct lb_doctor_report *r, const struct lb_doctor_reclaim_opts *o,
+		      struct lb_err *err)
+{
+	for (size_t k = 0; k < o->n_orphan_ids; k++) {
+		bool found = false;
+		for (size_t i = 0; i < r->n_findings; i++)
+			found |= r->findings[i].reclaim == LB_RECLAIM_ORPHAN &&
+				 r->findings[i].reclaim_dev_id == o->orphan_ids[k];
+		if (!found)
+			return lb_fail(err, LB_ENOTFOUND,
+				       "--reclaim-orphans: thin device %llu is no orphan doctor reports",
+				       (unsigned long long)o->orphan_ids[k]);
+	}
+	for (size_t i = 0; i < r->n_findings; i++) {
+		struct lb_doctor_finding *f = &r->findings[i];
+		bool take = false;
+		if (f->reclaim == LB_RECLAIM_DELETED)
+			take = o->deleted;
+		if (f->reclaim == LB_RECLAIM_ORPHAN) {
+			take = o->orphans_all && f->reclaim_in_all;
+			for (size_t k = 0; k < o->n_orphan_ids; k++)
+				take |= o->orphan_ids[k] == f->reclaim_dev_id;
+		}
+		if (!take)
+			continue;
+		memcpy(f->actions, f->reclaim_actions, sizeof(f->actions));
+		f->n_actions = f->n_reclaim_actions;
+		f->reclaim = LB_RECLAIM_NONE;
 	}
 	return LB_OK;
 }
@@ -548,38 +781,4 @@ void lb_doctor_report_free(struct lb_doctor_report *r)
 {
 	free(r->findings);
 	memset(r, 0, sizeof(*r));
-}
-
-static void uuid_text(const uint8_t *u, char *out, size_t cap)
-{
-	snprintf(out, cap,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-		 u[15]);
-}
-
-bool lb_doctor_identify_fs(const uint8_t *buf, size_t len, char *type, size_t type_cap,
-			   char *uuid, size_t uuid_cap)
-{
-	if (len < 2048)
-		return false;
-	/* xfs: "XFSB" at 0, sb_uuid at offset 32. */
-	if (!memcmp(buf, "XFSB", 4)) {
-		snprintf(type, type_cap, "xfs");
-		uuid_text(buf + 32, uuid, uuid_cap);
-		return true;
-	}
-	/* ext2/3/4: superblock at 1024, magic 0xEF53 at +56, s_uuid at +104;
-	 * Docker's mkfs.ext4 (and blkid) call it ext4 when it has extents. */
-	const uint8_t *sb = buf + 1024;
-	if (sb[56] == 0x53 && sb[57] == 0xef) {
-		uint32_t incompat = (uint32_t)sb[96] | (uint32_t)sb[97] << 8 | (uint32_t)sb[98] << 16 |
-				    (uint32_t)sb[99] << 24;
-		uint32_t compat = (uint32_t)sb[92] | (uint32_t)sb[93] << 8;
-		const char *t = (incompat & 0x40) ? "ext4" : (compat & 0x4) ? "ext3" : "ext2";
-		snprintf(type, type_cap, "%s", t);
-		uuid_text(sb + 104, uuid, uuid_cap);
-		return true;
-	}
-	return false;
 }

@@ -8,11 +8,17 @@
  * The repairs follow what dockerd 20.10 itself does (moby deviceset.go),
  * except where that would destroy a device something still references:
  *
- *   orphan-thin-device      a pool device no device file names: leaked space
- *                           (dockerd logs "Device ID exists in pool but it is
- *                           supposed to be unused" and skips it). Fix: pool
- *                           message "delete <id>". Held back while a device
- *                           file is unreadable (the orphan may be its device).
+ *   lost-device-file        a container's or image layer's device file is gone
+ *                           but its thin device is in the pool as an orphan,
+ *                           matched by shared data blocks, creation order,
+ *                           filesystem and size (match.h). Fix: write the file
+ *                           again (device_id, size, transaction_id).
+ *   ambiguous-device-match  orphans that could be the device of a lost file,
+ *                           but not one to one, or not confirmed: the
+ *                           candidates and their evidence; nothing is written.
+ *   orphan-thin-device      a pool device no device file names and nothing
+ *                           matches: evidence, not garbage. Kept; deleting it
+ *                           ("delete <id>") takes --reclaim-orphans.
  *   missing-thin-device     a device file whose device is not in the pool:
  *                           mounting it fails, and so does `docker rm` (the
  *                           driver's delete of the absent device errors). Fix:
@@ -20,20 +26,22 @@
  *                           layer that used it is reported lost.
  *   open-transaction        transaction-metadata's open_transaction_id is above
  *                           the pool's transaction id. dockerd rolls back at
- *                           start: deletes that device and its file. Fix: the
- *                           same rollback when nothing references the device;
- *                           when a container or layer does (a pool restored
- *                           from an older copy), commit instead: pool message
- *                           "set_transaction_id <pool> <open>", nothing deleted.
+ *                           start: deletes that device and its file. Fix: when
+ *                           the device is in the pool, commit instead: pool
+ *                           message "set_transaction_id <pool> <open>", nothing
+ *                           deleted (the rollback's delete takes
+ *                           --reclaim-orphans); when it is not, the rollback
+ *                           only removes files (copies kept).
  *   transaction-mismatch    open_transaction_id below the pool's: dockerd only
  *                           logs it, but Docker's files are older than the pool
  *                           (restored from backup). Fix: rewrite
  *                           transaction-metadata with the pool's id.
  *   device-marked-deleted   "deleted":true: dockerd refuses to activate it, and
  *                           without deferred deletion never finishes it. Fix:
- *                           unreferenced, finish the deletion (pool "delete" if
- *                           present, file into the backup); referenced, clear
- *                           the flag (the data is still there).
+ *                           referenced, clear the flag (the data is still
+ *                           there); unreferenced, nothing by default, and
+ *                           --reclaim-deleted finishes the deletion (pool
+ *                           "delete", file into the backup).
  *   dangling-mount-id       a container's mount-id or init-id names a device no
  *                           file describes: "Unknown device <hash>" on start,
  *                           cp, export. Report only: there is nothing to bring
@@ -61,6 +69,7 @@
 
 #include "docker/dataroot.h"
 #include "docker/layerdb.h"
+#include "doctor/match.h"
 #include "thinmeta/thinmeta.h"
 #include "util/error.h"
 
@@ -79,6 +88,8 @@ enum lb_doctor_code {
 	LB_DOC_BASE_DEVICE_MISMATCH,
 	LB_DOC_UNREADABLE_DEVICE_FILE,
 	LB_DOC_NEXT_DEVICE_ID_TOO_LOW,
+	LB_DOC_LOST_DEVICE_FILE,
+	LB_DOC_AMBIGUOUS_DEVICE_MATCH,
 };
 
 /* The stable name of a code ("orphan-thin-device"). */
@@ -93,20 +104,22 @@ enum lb_doctor_action_kind {
 	LB_ACT_CLEAR_DELETED,        /* device file: "deleted" becomes false */
 	LB_ACT_SET_OPEN_TRANSACTION, /* transaction-metadata: open_transaction_id = new_id */
 	LB_ACT_SET_BASE_FS,          /* deviceset-metadata: BaseDeviceUUID/Filesystem */
+	LB_ACT_WRITE_DEVICE_FILE,    /* a new device file: dev_id, size_bytes, new_id (transaction) */
 };
 
 struct lb_doctor_action {
 	enum lb_doctor_action_kind kind;
 	uint64_t dev_id;             /* POOL_DELETE */
 	uint64_t old_id, new_id;     /* POOL_SET_TRANSACTION; SET_OPEN_TRANSACTION uses new_id */
+	uint64_t size_bytes;         /* WRITE_DEVICE_FILE */
 	char file[LB_DM_HASH_MAX];   /* REMOVE_FILE, CLEAR_DELETED: file name in metadata/ */
 	char uuid[64];               /* SET_BASE_FS */
 	char fs[16];
 };
 
-#define LB_DOCTOR_MAX_OBJECTS 8
+#define LB_DOCTOR_MAX_OBJECTS 12
 #define LB_DOCTOR_MAX_ACTIONS 3
-#define LB_DOCTOR_OBJECT_MAX 192
+#define LB_DOCTOR_OBJECT_MAX 640
 
 struct lb_doctor_finding {
 	enum lb_doctor_code code;
@@ -117,6 +130,13 @@ struct lb_doctor_finding {
 	char fix[512]; /* what --fix does, in words; "none: ..." if nothing */
 	struct lb_doctor_action actions[LB_DOCTOR_MAX_ACTIONS];
 	size_t n_actions;
+	/* A fix that throws data away is never the default: it waits here
+	 * until the operator names it (lb_doctor_reclaim). */
+	enum lb_doctor_reclaim_kind { LB_RECLAIM_NONE, LB_RECLAIM_ORPHAN, LB_RECLAIM_DELETED } reclaim;
+	uint64_t reclaim_dev_id; /* the thin device it would delete */
+	bool reclaim_in_all;     /* taken by a plain --reclaim-orphans (not a match candidate) */
+	struct lb_doctor_action reclaim_actions[LB_DOCTOR_MAX_ACTIONS];
+	size_t n_reclaim_actions;
 };
 
 struct lb_doctor_report {
@@ -134,6 +154,10 @@ struct lb_doctor_pool {
 	 * if it could not be read (then base-device-mismatch is not checked). */
 	char base_fs_type[16];
 	char base_fs_uuid[64];
+	/* Parallel to devices: blocks and filesystem facts gather read for
+	 * matching lost device files (match.h); NULL if none. */
+	const struct lb_doctor_devfacts *facts;
+	uint32_t data_block_size_sectors;
 };
 
 /* Cross-checks; fills *out (release with lb_doctor_report_free). Only an
@@ -144,10 +168,18 @@ int lb_doctor_check(const struct lb_docker_root *root, const struct lb_docker_la
 
 void lb_doctor_report_free(struct lb_doctor_report *r);
 
-/* Pure: identifies xfs or ext2/3/4 from the first `len` bytes of a block
- * device (at least 2048) and formats its UUID the way blkid prints it.
- * Returns false if neither is there. */
-bool lb_doctor_identify_fs(const uint8_t *buf, size_t len, char *type, size_t type_cap,
-			   char *uuid, size_t uuid_cap);
+/* What the operator agreed to throw away. */
+struct lb_doctor_reclaim_opts {
+	bool orphans_all;             /* --reclaim-orphans */
+	const uint64_t *orphan_ids;   /* --reclaim-orphans=ID,... */
+	size_t n_orphan_ids;
+	bool deleted;                 /* --reclaim-deleted */
+};
+
+/* Puts the reclaim actions of the findings the options name in place of
+ * their default ones. An id that names no reclaimable finding is
+ * LB_ENOTFOUND, naming it. */
+int lb_doctor_reclaim(struct lb_doctor_report *r, const struct lb_doctor_reclaim_opts *o,
+		      struct lb_err *err);
 
 #endif

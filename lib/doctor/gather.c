@@ -1,5 +1,6 @@
 #include "doctor/gather.h"
 #include "docker/jsonfile.h"
+#include "fslog/identify.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,9 +102,84 @@ static void probe_base(struct lb_thinmeta *m, const struct lb_docker_root *root,
 	ssize_t n = pread(fd, buf, sizeof(buf), off);
 	close(fd);
 	if (n == (ssize_t)sizeof(buf))
-		lb_doctor_identify_fs(buf, sizeof(buf), in->pool.base_fs_type,
-				      sizeof(in->pool.base_fs_type), in->pool.base_fs_uuid,
-				      sizeof(in->pool.base_fs_uuid));
+	{
+		uint64_t size;
+		lb_fs_identify(buf, sizeof(buf), in->pool.base_fs_type, sizeof(in->pool.base_fs_type),
+			       in->pool.base_fs_uuid, sizeof(in->pool.base_fs_uuid), &size);
+	}
+}
+
+/* The filesystem on a device's virtual block 0, read from the pool's data
+ * file; leaves the facts empty if that cannot be done. */
+static void probe_fs(struct lb_thinmeta *m, int data_fd, uint32_t block_sectors, uint64_t dev_id,
+		     struct lb_doctor_devfacts *df)
+{
+	uint64_t dblock;
+	bool mapped;
+	struct lb_err ignored;
+	if (data_fd < 0 || lb_thinmeta_map_block(m, dev_id, 0, &dblock, &mapped, &ignored) ||
+	    !mapped || dblock > (uint64_t)INT64_MAX / ((uint64_t)block_sectors * 512))
+		return;
+	uint8_t buf[4096];
+	if (pread(data_fd, buf, sizeof(buf), (off_t)(dblock * block_sectors * 512)) !=
+	    (ssize_t)sizeof(buf))
+		return;
+	lb_fs_identify(buf, sizeof(buf), df->fs_type, sizeof(df->fs_type), df->fs_uuid,
+		       sizeof(df->fs_uuid), &df->fs_size_bytes);
+}
+
+struct block_walk {
+	struct lb_doctor_devfacts *df;
+	size_t cap;
+};
+
+static int on_block_range(void *ctx, const struct lb_thin_range *range, struct lb_err *err)
+{
+	struct block_walk *w = ctx;
+	if (lb_block_set_add(&w->df->blocks, &w->cap, range->dblock, range->len_blocks))
+		return lb_fail(err, LB_EFAIL, "pool device blocks: out of memory");
+	w->df->mapped_end_blocks = range->vblock + range->len_blocks;
+	return 0;
+}
+
+/* What matching lost device files needs (match.h): the filesystem on every
+ * orphan, and the data blocks of the orphans and of the devices around each
+ * lost reference; nothing at all when nothing is lost. */
+static int gather_facts(struct lb_thinmeta *m, struct lb_doctor_inputs *in, struct lb_err *err)
+{
+	struct lb_match_pool mp = {.devices = in->devices, .n_devices = in->n_devices,
+				   .data_block_size_sectors = in->data_block_size_sectors};
+	bool *want = calloc(in->n_devices + 1, sizeof(bool));
+	struct lb_lost_match lost;
+	if (!want || lb_lost_refs(in->root, in->layers, in->n_layers, &mp, &lost, want)) {
+		free(want);
+		return lb_fail(err, LB_EFAIL, "doctor: out of memory");
+	}
+	lb_lost_match_free(&lost);
+	in->facts = calloc(in->n_devices + 1, sizeof(*in->facts));
+	int rc = in->facts ? LB_OK : lb_fail(err, LB_EFAIL, "doctor: out of memory");
+	int data_fd = in->root->data_file.exists
+			      ? open(in->root->data_file.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+			      : -1;
+	for (size_t i = 0; i < in->n_devices && !rc; i++) {
+		struct lb_doctor_devfacts *df = &in->facts[i];
+		if (lb_pool_device_is_orphan(in->root, in->devices[i].dev_id))
+			probe_fs(m, data_fd, in->data_block_size_sectors, in->devices[i].dev_id, df);
+		if (!want[i])
+			continue;
+		struct block_walk w = {.df = df};
+		struct lb_thin_walk walk = {.coalesce = LB_THIN_RANGES, .on_range = on_block_range,
+					    .ctx = &w};
+		rc = lb_thinmeta_walk_mappings(m, in->devices[i].dev_id, &walk, err);
+		if (rc == LB_ENOTFOUND) /* a device with no mappings at all */
+			rc = LB_OK;
+		lb_block_set_finish(&df->blocks);
+		df->have_blocks = !rc;
+	}
+	if (data_fd >= 0)
+		close(data_fd);
+	free(want);
+	return rc;
 }
 
 int lb_doctor_gather(const struct lb_docker_root_opts *opts, struct lb_doctor_inputs *in,
@@ -132,17 +208,24 @@ int lb_doctor_gather(const struct lb_docker_root_opts *opts, struct lb_doctor_in
 	rc = lb_thinmeta_for_each_device(m, on_device, in, err);
 	if (!rc)
 		probe_base(m, r, in);
+	if (!rc)
+		rc = gather_facts(m, in, err);
 	lb_thinmeta_close(m);
 	if (rc)
 		return rc == LB_EFAIL ? rc : LB_EINTEGRITY;
 	in->pool.devices = in->devices;
 	in->pool.n_devices = in->n_devices;
+	in->pool.facts = in->facts;
+	in->pool.data_block_size_sectors = in->data_block_size_sectors;
 	return LB_OK;
 }
 
 void lb_doctor_inputs_free(struct lb_doctor_inputs *in)
 {
 	lb_docker_root_free(in->root);
+	for (size_t i = 0; in->facts && i < in->n_devices; i++)
+		lb_block_set_free(&in->facts[i].blocks);
+	free(in->facts);
 	free(in->layers);
 	free(in->devices);
 	memset(in, 0, sizeof(*in));

@@ -16,7 +16,8 @@ struct lb_doctor_inputs {
 	size_t n_layers;
 	struct lb_thin_device *devices;
 	size_t n_devices;
-	struct lb_doctor_pool pool; /* points into devices */
+	struct lb_doctor_devfacts *facts; /* parallel to devices (match.h) */
+	struct lb_doctor_pool pool; /* points into devices and facts */
 	uint32_t data_block_size_sectors;
 };
 

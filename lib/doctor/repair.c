@@ -149,6 +149,12 @@ static const char *action_text(const struct lb_doctor_action *a, char *buf, size
 			 "\"BaseDeviceFilesystem\":\"%s\"",
 			 LB_DM_DEVICESET_FILE, a->uuid, a->fs);
 		break;
+	case LB_ACT_WRITE_DEVICE_FILE:
+		snprintf(buf, cap, "write metadata/%s: \"device_id\":%llu, \"size\":%llu, "
+			 "\"transaction_id\":%llu",
+			 a->file, (unsigned long long)a->dev_id, (unsigned long long)a->size_bytes,
+			 (unsigned long long)a->new_id);
+		break;
 	}
 	return buf;
 }
@@ -404,6 +410,17 @@ static int apply_file_action(const struct lb_docker_root *r, const struct lb_doc
 			return rc;
 		json_object_set_new(obj, "BaseDeviceUUID", json_string(a->uuid));
 		json_object_set_new(obj, "BaseDeviceFilesystem", json_string(a->fs));
+		break;
+	case LB_ACT_WRITE_DEVICE_FILE:
+		if ((rc = meta_path(r, a->file, path, sizeof(path), err)))
+			return rc;
+		/* Never over a file that appeared since the check. */
+		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return lb_fail(err, LB_EUNSAFE, "%s: exists now; run doctor again", path);
+		/* Docker's own layout and key order (deviceset.go devInfo). */
+		obj = json_pack("{s:I, s:I, s:I, s:b, s:b}", "device_id", (json_int_t)a->dev_id,
+				"size", (json_int_t)a->size_bytes, "transaction_id",
+				(json_int_t)a->new_id, "initialized", 0, "deleted", 0);
 		break;
 	default: return LB_OK;
 	}

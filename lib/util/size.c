@@ -31,3 +31,17 @@ char *lb_size_human(char *buf, size_t cap, uint64_t bytes)
 		snprintf(buf, cap, "%llu%c", (unsigned long long)whole, units[exp]);
 	return buf;
 }
+
+int lb_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}

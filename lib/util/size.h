@@ -10,4 +10,8 @@
  * returns buf. */
 char *lb_size_human(char *buf, size_t cap, uint64_t bytes);
 
+/* A decimal number from 0 to max, the whole string (no sign, no spaces).
+ * Returns 0, or -1 if it is not one. */
+int lb_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
 #endif

@@ -121,14 +121,67 @@ for v in xfs ext4; do
 		jq -r ".findings[] | select(.code == \"missing-thin-device\") | .objects[]" out.json | grep -q "container batch"
 	'
 
-	test_expect_success "$v: dangling-mount-id (device file gone) and dangling-cache-id are report-only" '
-		fresh && h=$(mount_id created) && rm "$M/$h" &&
+	test_expect_success "$v: a lost container device file is matched to its orphan (lost-device-file); --dry-run writes nothing; --fix writes back the very file Docker wrote" '
+		fresh && h=$(mount_id web) && id=$(jq .device_id "$M/$h") && mv "$M/$h" web.orig &&
+		pool_fingerprint "$R" >before &&
+		expect_exit 6 doctor --json >out.json &&
+		expect_eq lost-device-file "$(codes <out.json)" codes &&
+		jq -r ".findings[0].objects[]" out.json >objs && grep -q "container web" objs &&
+		grep -q "thin device $id," objs && grep -q "shares [1-9][0-9]* data blocks with init device" objs &&
+		jq -r ".findings[0].fix" out.json | grep -q "device_id $id, size $(jq .size web.orig)" &&
+		expect_exit 6 doctor --fix --dry-run >/dev/null && ! [ -e "$M/$h" ] &&
+		expect_exit 0 doctor --fix --backup-dir "$TMP_TEST/bk.lost.'$v'" >fix.out 2>fix.err &&
+		expect_file_same web.orig "$M/$h" && grep -q "lost-device-file: write metadata/$h" fix.err &&
+		pool_fingerprint "$R" >after && expect_file_same before after
+	'
+
+	test_expect_success "$v: a lost image layer device file is matched through the devices built on it and written back as Docker wrote it" '
+		fresh && layer=$(ls "$R/image/devicemapper/layerdb/sha256" | head -n 1) &&
+		h=$(cat "$R/image/devicemapper/layerdb/sha256/$layer/cache-id") && mv "$M/$h" layer.orig &&
+		expect_exit 6 doctor --json >out.json &&
+		expect_eq lost-device-file "$(codes <out.json)" codes &&
+		jq -r ".findings[0].objects[]" out.json | grep -q "image layer sha256:$layer" &&
+		expect_exit 0 doctor --fix --backup-dir "$TMP_TEST/bk.layer.'$v'" >fix.out 2>fix.err &&
+		expect_file_same layer.orig "$M/$h"
+	'
+
+	test_expect_success "$v: two orphans that both fit a lost file are ambiguous-device-match: candidates named, nothing written, nothing deleted" '
+		fresh && h=$(mount_id web) && id=$(jq .device_id "$M/$h") && rm "$M/$h" &&
+		thin_dump "$R/devicemapper/devicemapper/metadata" >pool.xml &&
+		"$TOP/tests/tools/thin-dup-device.py" "$id" 77 <pool.xml >pool2.xml &&
+		thin_restore -q -i pool2.xml -o "$R/devicemapper/devicemapper/metadata" &&
+		pool_fingerprint "$R" >before &&
+		expect_exit 6 doctor --json >out.json &&
+		expect_eq "ambiguous-device-match orphan-thin-device orphan-thin-device" "$(codes <out.json)" codes &&
+		jq -r ".findings[] | select(.code == \"ambiguous-device-match\") | .objects[]" out.json >objs &&
+		grep -q "candidate thin device $id:" objs && grep -q "candidate thin device 77:" objs &&
+		expect_exit 6 doctor --fix --reclaim-orphans --backup-dir "$TMP_TEST/bk.amb.'$v'" >fix.out 2>fix.err &&
+		! [ -e "$M/$h" ] && pool_fingerprint "$R" >after && expect_file_same before after
+	'
+
+	test_expect_success "$v: dangling-mount-id (names a device that never was) and dangling-cache-id are report-only" '
+		fresh && c=$(container_id created) &&
+		printf %064d 8 >"$R/image/devicemapper/layerdb/mounts/$c/mount-id" &&
 		layer=$(ls "$R/image/devicemapper/layerdb/sha256" | head -n 1) &&
 		printf %064d 9 >"$R/image/devicemapper/layerdb/sha256/$layer/cache-id" &&
 		expect_exit 6 doctor --json >out.json &&
-		expect_eq "dangling-cache-id dangling-mount-id orphan-thin-device" "$(codes <out.json)" codes &&
+		expect_eq "dangling-cache-id dangling-mount-id" "$(codes <out.json)" codes &&
 		jq -r ".findings[] | select(.code == \"dangling-mount-id\") | .fix" out.json | grep -q "^none" &&
-		jq -r ".findings[] | select(.code == \"dangling-mount-id\") | .consequence" out.json | grep -q "Unknown device $h"
+		jq -r ".findings[] | select(.code == \"dangling-mount-id\") | .consequence" out.json | grep -q "Unknown device $(printf %064d 8)"
+	'
+
+	test_expect_success "$v: an orphan nothing matches is kept by --fix (exit 6, pool unchanged); --reclaim-orphans=ID names another one: exit 3" '
+		fresh && id=77 && src=$(jq .device_id "$M/$(mount_id created)") &&
+		thin_dump "$R/devicemapper/devicemapper/metadata" >pool.xml &&
+		"$TOP/tests/tools/thin-dup-device.py" "$src" $id <pool.xml >pool2.xml &&
+		thin_restore -q -i pool2.xml -o "$R/devicemapper/devicemapper/metadata" &&
+		sed -i "s/\"open_transaction_id\":[0-9]*/\"open_transaction_id\":3/" "$M/transaction-metadata" &&
+		pool_fingerprint "$R" >before &&
+		expect_exit 6 doctor --fix --backup-dir "$TMP_TEST/bk.orph.'$v'" >fix.out 2>fix.err &&
+		grep -q "transaction-mismatch: rewrite" fix.err &&
+		grep -q "^orphan-thin-device" fix.out && grep -q "recover mount --device-id $id" fix.out &&
+		pool_fingerprint "$R" >after && expect_file_same before after &&
+		expect_exit 3 doctor --fix --reclaim-orphans=4001 2>err && grep -q "thin device 4001" err
 	'
 done
 

@@ -4,7 +4,9 @@
 #   1. an orphan thin device (leaked space) and pool metadata older than
 #      Docker's files (open-transaction naming db's device): dockerd starts,
 #      silently keeps the leak and, rolling back, destroys db's device;
-#      doctor --fix deletes the orphan and commits the transaction instead;
+#      doctor --fix commits the transaction instead and keeps the orphan
+#      (evidence: its mappings are the same, and --device-id reads its data
+#      back); only --reclaim-orphans=100 deletes it;
 #   2. a device marked deleted that a container uses (docker cp refuses it)
 #      and a base device UUID that does not match (dockerd will not start);
 #      doctor --fix clears the flag and rewrites the UUID.
@@ -22,9 +24,10 @@ test_expect_success 'setup: the crashed xfs state and its daemon.json are in pla
 '
 
 test_expect_success 'break 1: an orphan thin device full of data, and pool metadata one transaction older than Docker'"'"'s files' '
+	head -c 16M /dev/urandom >'$S'/orphan.bin &&
 	with_pool "dmsetup message \$POOL 0 \"create_thin 100\" &&
 		dmsetup create lbtest-100 --table \"0 131072 thin /dev/mapper/\$POOL 100\" &&
-		dd if=/dev/urandom of=/dev/mapper/lbtest-100 bs=1M count=16 oflag=direct 2>/dev/null &&
+		dd if='$S'/orphan.bin of=/dev/mapper/lbtest-100 bs=1M count=16 oflag=direct 2>/dev/null &&
 		dmsetup remove lbtest-100 &&
 		dmsetup message \$POOL 0 \"set_transaction_id 10 9\"" &&
 	expect_eq "1 2 3 4 5 6 7 8 9 10 100 " "$(thin_devs)" "pool devices" &&
@@ -65,14 +68,31 @@ test_expect_success '--fix refuses while Docker'"'"'s pool is active' '
 	grep -q "pool is active" err && ! ls -d '$R'/devicemapper/lifeboat-backup-* 2>/dev/null
 '
 
-test_expect_success '--fix backs up, deletes the orphan, commits the transaction through the pool, and comes out clean' '
+dev_dump() { thin_dump "$POOLMETA" | awk -v d="<device dev_id=\"$1\"" 'index($0, d) { on = 1 } on { print } on && /<\/device>/ { exit }'; }
+
+test_expect_success '--fix backs up, commits the transaction through the pool, and keeps the orphan as it was (exit 6: it is still reported)' '
+	dev_dump 100 >orphan.before && [ -s orphan.before ] &&
 	"$LIFEBOAT" recover doctor --fix >fix.out 2>fix.err; rc=$?; cat fix.out fix.err;
-	expect_eq 0 $rc "exit code" &&
-	grep -q "pool message: delete 100" fix.err && grep -q "set_transaction_id 9 10" fix.err &&
-	expect_eq "1 2 3 4 5 6 7 8 9 10 " "$(thin_devs)" "pool devices" &&
+	expect_eq 6 $rc "exit code" &&
+	! grep -q "delete 100" fix.err && grep -q "set_transaction_id 9 10" fix.err &&
+	expect_eq "1 2 3 4 5 6 7 8 9 10 100 " "$(thin_devs)" "pool devices" &&
+	dev_dump 100 >orphan.after && expect_file_same orphan.before orphan.after &&
 	expect_eq 10 "$(pool_transaction)" "pool transaction id" &&
+	"$LIFEBOAT" recover doctor --json >after.json; expect_eq orphan-thin-device "$(finding_codes after.json)" "codes after" &&
 	bk=$(ls -d '$R'/devicemapper/lifeboat-backup-*) && [ -s "$bk/pool-metadata" ] &&
 	[ -s "$bk/metadata/transaction-metadata" ] && no_lifeboat_devices
+'
+
+test_expect_success 'the orphan can be looked inside before deciding: recover image --device-id 100 gives the bytes written to it' '
+	"$LIFEBOAT" -q recover image --device-id 100 -o '$S'/orphan.img >/dev/null &&
+	cmp '$S'/orphan.bin '$S'/orphan.img
+'
+
+test_expect_success '--fix --reclaim-orphans=100 deletes it (after a backup), and the state is clean' '
+	"$LIFEBOAT" recover doctor --fix --reclaim-orphans=100 >fix.out 2>fix.err; rc=$?; cat fix.out fix.err;
+	expect_eq 0 $rc "exit code" && grep -q "pool message: delete 100" fix.err &&
+	expect_eq "1 2 3 4 5 6 7 8 9 10 " "$(thin_devs)" "pool devices" &&
+	expect_eq 2 "$(ls -d '$R'/devicemapper/lifeboat-backup-* | wc -l)" "backups" && no_lifeboat_devices
 '
 
 test_expect_success 'dockerd on the repaired state: every container'"'"'s files through docker cp, and a new container' '

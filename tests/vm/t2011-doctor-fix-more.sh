@@ -10,7 +10,10 @@
 #   2. dangling-mount-id (what 1 leaves): report-only, --fix changes nothing
 #      for it; `docker rm batch` then removes it and doctor is clean;
 #   3. unreadable-device-file: batch's device file truncated to 0 bytes:
-#      dockerd refuses to start; --fix moves it into the backup.
+#      dockerd refuses to start; --fix moves it into the backup; with the
+#      file gone, the next doctor matches batch's thin device (kept, never
+#      deleted as an orphan) to its mount-id and --fix writes the file again:
+#      batch reads back through docker cp like the others.
 # After each fix the real dockerd starts and `docker cp` reads every
 # surviving container's files exactly as Docker recorded them.
 . "$(dirname "$0")/../lib.sh"
@@ -152,12 +155,14 @@ test_expect_success 'dockerd starts on it and web, db and created read back' '
 	stop_dockerd && [ $read_rc = 0 ]
 '
 
-test_expect_success 'what remains is fixable or report-only: --fix until only batch'"'"'s dangling-mount-id, then docker rm batch, clean' '
-	"$LIFEBOAT" recover doctor --fix >fix.out 2>&1; cat fix.out
+test_expect_success 'what remains: batch'"'"'s device, kept while its file was unreadable, is matched (lost-device-file); --fix writes the file; batch reads back; clean' '
+	thin_devs | grep -qw "'$BATCH_ID'" &&
 	expect_exit 6 "$LIFEBOAT" recover doctor --json >r.json &&
-	expect_eq "dangling-mount-id" "$(finding_codes r.json)" "codes" &&
-	! thin_devs | grep -qw "'$BATCH_ID'" &&
-	start_dockerd fixed4 && $docker rm batch && read_containers web db created && stop_dockerd &&
+	expect_eq "lost-device-file" "$(finding_codes r.json)" "codes" &&
+	jq -r ".findings[0].objects[]" r.json | grep -q "container batch" &&
+	"$LIFEBOAT" recover doctor --fix >fix.out 2>&1; rc=$?; cat fix.out
+	expect_eq 0 $rc "exit code" && thin_devs | grep -qw "'$BATCH_ID'" &&
+	start_dockerd fixed4 && read_every_container && stop_dockerd &&
 	expect_exit 0 "$LIFEBOAT" recover doctor -q
 '
 
