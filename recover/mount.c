@@ -212,6 +212,14 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 			goto fail;
 		lb_docker_view_of(root, ct, &v);
 	}
+	/* A corrupt config.v2.json does not stop a rescue by id; one that
+	 * parses with a name Docker never gives is no file of Docker's, and
+	 * nothing is activated for it. */
+	if (v.name_rejected) {
+		rc = lb_fail(&err, LB_EINTEGRITY, "%s: refused, nothing activated: %s", v.id,
+			     v.error ? v.error->msg : "invalid name");
+		goto fail;
+	}
 	if (!v.device_hash[0] || !v.device_ok) {
 		rc = v.code ? v.code : LB_ENOTFOUND;
 		lb_fail(&err, rc, "%s: no usable device record%s%s", v.id, v.error ? ": " : "",

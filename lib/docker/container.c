@@ -1,6 +1,7 @@
 #include "docker/container.h"
 
 #include "docker/jsonfile.h"
+#include "util/printable.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -32,12 +33,40 @@ static int parse_state(const struct lb_dj_ctx *top, const json_t *root, struct l
 	if (!rc)
 		rc = lb_dj_get_i64(&c, obj, "ExitCode", LB_DJ_OPTIONAL, &s->exit_code, NULL);
 	if (!rc)
-		rc = lb_dj_get_str(&c, obj, "StartedAt", LB_DJ_OPTIONAL, s->started_at,
-				   sizeof(s->started_at), NULL);
+		rc = lb_dj_get_text(&c, obj, "StartedAt", LB_DJ_OPTIONAL, s->started_at,
+				    sizeof(s->started_at), NULL);
 	if (!rc)
-		rc = lb_dj_get_str(&c, obj, "FinishedAt", LB_DJ_OPTIONAL, s->finished_at,
-				   sizeof(s->finished_at), NULL);
+		rc = lb_dj_get_text(&c, obj, "FinishedAt", LB_DJ_OPTIONAL, s->finished_at,
+				    sizeof(s->finished_at), NULL);
 	return rc;
+}
+
+/* ASCII only, whatever the locale. */
+static bool is_alnum(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+bool lb_docker_is_container_name(const char *name)
+{
+	if (name[0] == '/')
+		name++;
+	if (!is_alnum(name[0]) || !name[1])
+		return false;
+	for (const char *p = name + 1; *p; p++)
+		if (!is_alnum(*p) && *p != '_' && *p != '.' && *p != '-')
+			return false;
+	return true;
+}
+
+/* A value that breaks Docker's rule, quoted printable. */
+static int invalid_value(const struct lb_dj_ctx *c, const char *key, const char *value,
+			 const char *rule)
+{
+	char shown[LB_PRINTABLE_CAP(80)];
+	lb_printable(shown, sizeof(shown), value);
+	return lb_fail(c->err, LB_EINTEGRITY, "%s: key \"%s\": '%s' is not %s", c->origin, key, shown,
+		       rule);
 }
 
 static int config_fields(const struct lb_dj_ctx *c, const json_t *root, void *out)
@@ -45,21 +74,28 @@ static int config_fields(const struct lb_dj_ctx *c, const json_t *root, void *ou
 	struct lb_docker_config *cfg = out;
 	int rc = lb_dj_get_str(c, root, "ID", LB_DJ_REQUIRED, cfg->id, sizeof(cfg->id), NULL);
 	if (!rc && !lb_dj_is_hex(cfg->id, LB_DOCKER_ID_LEN))
-		rc = lb_fail(c->err, LB_EINTEGRITY, "%s: key \"ID\": '%s' is not a 64-digit hex id",
-			     c->origin, cfg->id);
+		rc = invalid_value(c, "ID", cfg->id, "a 64-digit hex id");
+	if (!rc)
+		rc = lb_dj_get_str(c, root, "Name", LB_DJ_OPTIONAL, cfg->name, sizeof(cfg->name), NULL);
+	/* The name becomes a directory under /run/lifeboat/mnt: only the names
+	 * Docker itself allows get there. */
+	if (!rc && cfg->name[0] && !lb_docker_is_container_name(cfg->name)) {
+		rc = invalid_value(c, "Name", cfg->name,
+				   "a container name Docker allows (/?[a-zA-Z0-9][a-zA-Z0-9_.-]+)");
+		cfg->name_rejected = true;
+	}
 	const struct {
 		const char *key;
 		char *buf;
 		size_t cap;
 	} strs[] = {
-		{"Name", cfg->name, sizeof(cfg->name)},
 		{"Image", cfg->image_id, sizeof(cfg->image_id)},
 		{"Driver", cfg->driver, sizeof(cfg->driver)},
 		{"OS", cfg->os, sizeof(cfg->os)},
 		{"Created", cfg->created, sizeof(cfg->created)},
 	};
 	for (size_t i = 0; !rc && i < sizeof(strs) / sizeof(strs[0]); i++)
-		rc = lb_dj_get_str(c, root, strs[i].key, LB_DJ_OPTIONAL, strs[i].buf, strs[i].cap, NULL);
+		rc = lb_dj_get_text(c, root, strs[i].key, LB_DJ_OPTIONAL, strs[i].buf, strs[i].cap, NULL);
 	if (!rc)
 		rc = parse_state(c, root, &cfg->state);
 	const json_t *config = NULL;
@@ -67,8 +103,19 @@ static int config_fields(const struct lb_dj_ctx *c, const json_t *root, void *ou
 		rc = lb_dj_get_obj(c, root, "Config", LB_DJ_OPTIONAL, &config);
 	if (!rc && config) {
 		const struct lb_dj_ctx cc = {.origin = c->origin, .parent = "Config", .err = c->err};
-		rc = lb_dj_get_str(&cc, config, "Image", LB_DJ_OPTIONAL, cfg->image_ref,
-				   sizeof(cfg->image_ref), NULL);
+		rc = lb_dj_get_text(&cc, config, "Image", LB_DJ_OPTIONAL, cfg->image_ref,
+				    sizeof(cfg->image_ref), NULL);
+	}
+	return rc;
+}
+
+/* On failure the model is not valid; only name_rejected says why. */
+static int config_failed(int rc, struct lb_docker_config *out)
+{
+	if (rc) {
+		bool name_rejected = out->name_rejected;
+		memset(out, 0, sizeof(*out));
+		out->name_rejected = name_rejected;
 	}
 	return rc;
 }
@@ -77,7 +124,8 @@ int lb_docker_config_parse(const char *text, size_t len, const char *origin,
 			   struct lb_docker_config *out, struct lb_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	return lb_dj_parse_doc(text, len, origin, LB_DJ_FIRST_VALUE, config_fields, out, err);
+	return config_failed(
+		lb_dj_parse_doc(text, len, origin, LB_DJ_FIRST_VALUE, config_fields, out, err), out);
 }
 
 int lb_docker_config_load(const char *containers_dir, const char *id,
@@ -90,7 +138,7 @@ int lb_docker_config_load(const char *containers_dir, const char *id,
 	int n = snprintf(path, sizeof(path), "%s/%s/%s", containers_dir, id, LB_DOCKER_CONFIG_FILE);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return lb_fail(err, LB_EUSAGE, "%s/%s: path too long", containers_dir, id);
-	return lb_dj_load_doc(path, LB_DJ_FIRST_VALUE, config_fields, out, err);
+	return config_failed(lb_dj_load_doc(path, LB_DJ_FIRST_VALUE, config_fields, out, err), out);
 }
 
 static bool time_is_zero(const char *t)

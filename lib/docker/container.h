@@ -46,9 +46,20 @@ struct lb_docker_config {
 	char os[16];
 	char created[48];
 	struct lb_docker_state state;
+	/* Set with LB_EINTEGRITY when the file parsed but its Name breaks
+	 * Docker's rule: not a file Docker wrote, and a name that must not
+	 * reach a path. Every other field is then cleared. */
+	bool name_rejected;
 };
 
-/* Parses config.v2.json text; `origin` names the file. ID must be 64 hex. */
+/* Docker's rule for container names (daemon/names validNamePattern):
+ * /?[a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+bool lb_docker_is_container_name(const char *name);
+
+/* Parses config.v2.json text; `origin` names the file. ID must be 64 hex and
+ * Name, if there, a name Docker allows; the text fields that are only shown
+ * (Image, Config.Image, Driver, OS, the dates) are kept in printable form
+ * (lib/util/printable.h). */
 int lb_docker_config_parse(const char *text, size_t len, const char *origin,
 			   struct lb_docker_config *out, struct lb_err *err);
 

@@ -1,6 +1,7 @@
 #include "docker/daemon_json.h"
 
 #include "docker/jsonfile.h"
+#include "util/printable.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 
 int lb_docker_ram_in_bytes(const char *text, uint64_t *out_bytes, struct lb_err *err)
 {
+	char shown[LB_PRINTABLE_CAP(64)]; /* the text, for messages */
 	const char *p = text;
 	int dots = 0;
 	if (!isdigit((unsigned char)*p))
@@ -65,11 +67,13 @@ int lb_docker_ram_in_bytes(const char *text, uint64_t *out_bytes, struct lb_err 
 	errno = 0;
 	double value = strtod(number, NULL) * (double)mul;
 	if (errno == ERANGE || !isfinite(value) || value >= 9223372036854775808.0)
-		return lb_fail(err, LB_EINTEGRITY, "size '%s': too large", text);
+		return lb_fail(err, LB_EINTEGRITY, "size '%s': too large",
+			       lb_printable(shown, sizeof(shown), text));
 	*out_bytes = (uint64_t)value;
 	return 0;
 bad:
-	return lb_fail(err, LB_EINTEGRITY, "size '%s': invalid size", text);
+	return lb_fail(err, LB_EINTEGRITY, "size '%s': invalid size",
+		       lb_printable(shown, sizeof(shown), text));
 }
 
 bool lb_docker_parse_bool(const char *text, bool *out)
@@ -115,11 +119,59 @@ static int set_bool(bool *dst, bool *set, const char *value, const char *origin,
 		    struct lb_err *err)
 {
 	if (!lb_docker_parse_bool(value, dst))
-		return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%s': '%s' is not a boolean", origin,
-			       opt, value);
+		return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%s': not a boolean", origin, opt);
 	if (set)
 		*set = true;
 	return 0;
+}
+
+static bool is_graphic_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s <= ' ' || *s >= 0x7f)
+			return false;
+	return true;
+}
+
+bool lb_docker_is_dm_name(const char *name)
+{
+	return name[0] && strlen(name) < LB_DOCKER_DM_NAME_MAX && !strchr(name, '/') &&
+	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && is_graphic_ascii(name);
+}
+
+bool lb_docker_is_dev_path(const char *path)
+{
+	static const char dev[] = "/dev/";
+	if (strncmp(path, dev, sizeof(dev) - 1) != 0 || !is_graphic_ascii(path))
+		return false;
+	/* Every component a real name: no "", "." or "..", so the path names
+	 * what it seems to, under /dev, before any link is resolved. */
+	for (const char *p = path + sizeof(dev) - 1;;) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
+/* The options that name the pool's devices: what lifeboat will open or
+ * activate, so a value that could lead elsewhere is refused here, once. */
+static int set_device(char *dst, size_t cap, const char *value, bool bare_name,
+		      const char *origin, const char *opt, struct lb_err *err)
+{
+	if (bare_name && !lb_docker_is_dm_name(value))
+		return lb_fail(err, LB_EINTEGRITY,
+			       "%s: storage option '%s': not a device-mapper pool name (a bare name, or "
+			       "/dev/mapper/<name>, without '/', '..' or spaces)",
+			       origin, opt);
+	if (!bare_name && !lb_docker_is_dev_path(value))
+		return lb_fail(err, LB_EINTEGRITY,
+			       "%s: storage option '%s': not a device path under /dev (no '.', '..', "
+			       "'//' or spaces)",
+			       origin, opt);
+	return set_str(dst, cap, value, origin, opt, err);
 }
 
 /* Applies one trimmed, lower-cased key and its trimmed value. */
@@ -130,14 +182,15 @@ static int apply_opt(struct lb_docker_storage_opts *o, const char *key, const ch
 		static const char dev_mapper[] = "/dev/mapper/";
 		if (strncmp(value, dev_mapper, sizeof(dev_mapper) - 1) == 0)
 			value += sizeof(dev_mapper) - 1;
-		return set_str(o->thinpooldev, sizeof(o->thinpooldev), value, origin, opt, err);
+		return set_device(o->thinpooldev, sizeof(o->thinpooldev), value, true, origin, opt, err);
 	}
 	if (strcmp(key, "dm.directlvm_device") == 0)
-		return set_str(o->directlvm_device, sizeof(o->directlvm_device), value, origin, opt, err);
+		return set_device(o->directlvm_device, sizeof(o->directlvm_device), value, false, origin,
+				  opt, err);
 	if (strcmp(key, "dm.datadev") == 0)
-		return set_str(o->datadev, sizeof(o->datadev), value, origin, opt, err);
+		return set_device(o->datadev, sizeof(o->datadev), value, false, origin, opt, err);
 	if (strcmp(key, "dm.metadatadev") == 0)
-		return set_str(o->metadatadev, sizeof(o->metadatadev), value, origin, opt, err);
+		return set_device(o->metadatadev, sizeof(o->metadatadev), value, false, origin, opt, err);
 	if (strcmp(key, "dm.basesize") == 0) {
 		int rc = lb_docker_ram_in_bytes(value, &o->basesize_bytes, err);
 		if (rc)
@@ -147,8 +200,9 @@ static int apply_opt(struct lb_docker_storage_opts *o, const char *key, const ch
 	}
 	if (strcmp(key, "dm.fs") == 0) {
 		if (strcmp(value, "ext4") != 0 && strcmp(value, "xfs") != 0)
-			return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%s': unsupported filesystem '%s'",
-				       origin, opt, value);
+			return lb_fail(err, LB_EINTEGRITY,
+				       "%s: storage option '%s': unsupported filesystem (ext4 or xfs)", origin,
+				       opt);
 		return set_str(o->fs, sizeof(o->fs), value, origin, opt, err);
 	}
 	if (strcmp(key, "dm.blkdiscard") == 0)
@@ -164,6 +218,11 @@ static int apply_opt(struct lb_docker_storage_opts *o, const char *key, const ch
 		/* joinMountOptions: skip empty pieces, join the rest with ",". */
 		if (!value[0])
 			return 0;
+		if (!is_graphic_ascii(value))
+			return lb_fail(err, LB_EINTEGRITY,
+				       "%s: storage option '%s': mount options with spaces or control "
+				       "characters",
+				       origin, opt);
 		size_t used = strlen(o->mountopt), add = strlen(value) + (used ? 1 : 0);
 		if (used + add >= sizeof(o->mountopt))
 			return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%s': mount options too long",
@@ -184,15 +243,18 @@ int lb_docker_storage_opts_parse(const char *const *opts, size_t n, const char *
 	out->basesize_bytes = LB_DOCKER_DEFAULT_BASESIZE_BYTES;
 	out->blkdiscard = true;
 	for (size_t i = 0; i < n; i++) {
+		/* Messages quote the option as it is in the file, made printable. */
+		char shown[LB_PRINTABLE_CAP(160)];
+		lb_printable(shown, sizeof(shown), opts[i]);
 		const char *eq = strchr(opts[i], '=');
 		if (!eq)
 			return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%s': not key=value", origin,
-				       opts[i]);
+				       shown);
 		char key[128], value[1024];
 		size_t key_len = (size_t)(eq - opts[i]);
 		if (key_len >= sizeof(key) || strlen(eq + 1) >= sizeof(value))
 			return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%.64s...': too long", origin,
-				       opts[i]);
+				       shown);
 		memcpy(key, opts[i], key_len);
 		key[key_len] = '\0';
 		strcpy(value, eq + 1);
@@ -200,7 +262,7 @@ int lb_docker_storage_opts_parse(const char *const *opts, size_t n, const char *
 		trim(value);
 		for (char *k = key; *k; k++)
 			*k = (char)tolower((unsigned char)*k);
-		int rc = apply_opt(out, key, value, origin, opts[i], err);
+		int rc = apply_opt(out, key, value, origin, shown, err);
 		if (rc)
 			return rc;
 	}

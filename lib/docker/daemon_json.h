@@ -51,6 +51,22 @@ struct lb_docker_daemon_config {
  * it does not parse. */
 int lb_docker_ram_in_bytes(const char *text, uint64_t *out_bytes, struct lb_err *err);
 
+/* Longest device-mapper name, with its NUL (DM_NAME_LEN). */
+#define LB_DOCKER_DM_NAME_MAX 128
+
+/* The pool's device options are what lifeboat activates or opens, so the
+ * parser accepts only values that cannot lead elsewhere (LB_EINTEGRITY
+ * naming the option otherwise):
+ *   dm.thinpooldev   a bare dm name, or /dev/mapper/<name> (stripped, as
+ *                    Docker does): lb_docker_is_dm_name;
+ *   dm.datadev, dm.metadatadev, dm.directlvm_device
+ *                    a path under /dev/: lb_docker_is_dev_path. Where it
+ *                    leads once links are resolved is checked where the
+ *                    device is looked at (lb_docker_root_load).
+ *   dm.mountopt      printable, no spaces. */
+bool lb_docker_is_dm_name(const char *name);
+bool lb_docker_is_dev_path(const char *path);
+
 /* Go's strconv.ParseBool. Returns false if `text` is not one of its spellings. */
 bool lb_docker_parse_bool(const char *text, bool *out);
 

@@ -12,7 +12,20 @@
  *
  * Damage to one device or container file does not hide the others: it is kept
  * as a per-entry error. Only a missing data root, driver home or metadata
- * directory, or an unreadable daemon.json, fails the whole load. */
+ * directory, or an unreadable daemon.json, fails the whole load.
+ *
+ * The tree is read as untrusted input. The data root's own path is resolved
+ * (realpath) once; below it no symbolic link is followed and only regular
+ * files are read (lib/util/nofollow.h), so a link planted in the tree never
+ * leads out of it and a FIFO never blocks: such a file is its entry's
+ * LB_EINTEGRITY. Where a link would take the whole root elsewhere (the driver
+ * home, the metadata or containers directory, a loop-lvm pool file) the load
+ * fails with LB_EINTEGRITY. Every name is checked against Docker's rules
+ * here, once: a container directory that is not a 64-hex id, or a device file
+ * whose name is not a hash, is kept as damage under its printable name
+ * (lib/util/printable.h) and none of its files are read; the values inside
+ * the files are checked by their parsers (container.h, devmeta.h, layerdb.h,
+ * daemon_json.h). */
 #ifndef LIFEBOAT_DOCKER_DATAROOT_H
 #define LIFEBOAT_DOCKER_DATAROOT_H
 
@@ -22,6 +35,7 @@
 #include "docker/layerdb.h"
 #include "docker/poolname.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -55,7 +69,9 @@ struct lb_docker_device {
 
 /* One directory of containers/. */
 struct lb_docker_container {
-	char id[256];                   /* the directory name (Docker's container id) */
+	/* The directory name (Docker's container id); the printable form of
+	 * a name that is no id (then config_err and mount_err say so). */
+	char id[LB_PRINTABLE_CAP(NAME_MAX)];
 	struct lb_docker_config config; /* valid if config_err.code == 0 */
 	struct lb_err config_err;
 	struct lb_docker_mount mount;   /* valid if mount_err.code == 0 */
@@ -113,6 +129,9 @@ struct lb_docker_view {
 	uint64_t size_bytes;
 	uint64_t transaction_id;
 	bool deleted;            /* marked for deferred deletion */
+	/* config.v2.json's Name breaks Docker's rule: not Docker's file, and
+	 * nothing is to be activated or mounted for the container. */
+	bool name_rejected;
 	int code;                /* 0, or the first error below */
 	const struct lb_err *error; /* first of config, mount and device errors; NULL if none */
 };

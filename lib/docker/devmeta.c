@@ -1,6 +1,8 @@
 #include "docker/devmeta.h"
 
 #include "docker/jsonfile.h"
+#include "docker/layerdb.h"
+#include "util/printable.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -27,6 +29,11 @@ bool lb_dm_is_device_file(const char *file_name, const char **hash_out)
 	if (hash_out)
 		*hash_out = strcmp(file_name, LB_DM_BASE_FILE) == 0 ? "" : file_name;
 	return true;
+}
+
+bool lb_dm_is_hash(const char *hash)
+{
+	return !hash[0] || lb_docker_is_layer_id(hash);
 }
 
 /* A thin device id must fit the pool's 24 bits; Docker refuses bigger ones. */
@@ -75,11 +82,11 @@ static int deviceset_fields(const struct lb_dj_ctx *c, const json_t *root, void 
 	struct lb_dm_deviceset *s = out;
 	int rc = get_device_id(c, root, "next_device_id", LB_DJ_OPTIONAL, &s->next_device_id);
 	if (!rc)
-		rc = lb_dj_get_str(c, root, "BaseDeviceUUID", LB_DJ_OPTIONAL, s->base_device_uuid,
-				   sizeof(s->base_device_uuid), NULL);
+		rc = lb_dj_get_text(c, root, "BaseDeviceUUID", LB_DJ_OPTIONAL, s->base_device_uuid,
+				    sizeof(s->base_device_uuid), NULL);
 	if (!rc)
-		rc = lb_dj_get_str(c, root, "BaseDeviceFilesystem", LB_DJ_OPTIONAL,
-				   s->base_device_filesystem, sizeof(s->base_device_filesystem), NULL);
+		rc = lb_dj_get_text(c, root, "BaseDeviceFilesystem", LB_DJ_OPTIONAL,
+				    s->base_device_filesystem, sizeof(s->base_device_filesystem), NULL);
 	return rc;
 }
 
@@ -91,6 +98,15 @@ static int transaction_fields(const struct lb_dj_ctx *c, const json_t *root, voi
 	if (!rc)
 		rc = lb_dj_get_str(c, root, "device_hash", LB_DJ_OPTIONAL, t->device_hash,
 				   sizeof(t->device_hash), NULL);
+	/* The doctor names the device's file by it. */
+	if (!rc && !lb_dm_is_hash(t->device_hash)) {
+		char shown[LB_PRINTABLE_CAP(80)];
+		lb_printable(shown, sizeof(shown), t->device_hash);
+		rc = lb_fail(c->err, LB_EINTEGRITY,
+			     "%s: key \"device_hash\": '%s' is not a device hash (64 hex digits, "
+			     "optionally -init, or \"\" for the base device)",
+			     c->origin, shown);
+	}
 	if (!rc)
 		rc = get_device_id(c, root, "device_id", LB_DJ_OPTIONAL, &t->device_id);
 	return rc;

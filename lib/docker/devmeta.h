@@ -27,7 +27,8 @@
 
 /* Thin device ids are 24 bits (deviceset.go maxDeviceID). */
 #define LB_DM_MAX_DEVICE_ID 0xffffffu
-/* A hash is a 64-hex layer id, optionally with "-init"; leave room for odd ones. */
+/* A hash is a 64-hex layer id, optionally with "-init". A device entry whose
+ * file name is not a hash holds the name's printable form, cut to fit. */
 #define LB_DM_HASH_MAX 128
 /* The file name that holds the base device (hash ""). */
 #define LB_DM_BASE_FILE "base"
@@ -75,7 +76,15 @@ int lb_dm_transaction_load(const char *metadata_dir, struct lb_dm_transaction *o
 const char *lb_dm_device_file(const char *hash);
 
 /* Whether a file name in the metadata directory is a device file, by the same
- * rules Docker's loadDeviceFilesOnStart uses; maps "base" to hash "". */
+ * rules Docker's loadDeviceFilesOnStart uses; maps "base" to hash "". Docker
+ * takes any other name for a device file; whether it is one Docker writes is
+ * lb_dm_is_hash's question. */
 bool lb_dm_is_device_file(const char *file_name, const char **hash_out);
+
+/* True for a hash Docker gives a device: "" (base) or a layer id (64
+ * lowercase hex, optionally "-init"). transaction-metadata's device_hash is
+ * checked with it when parsed; the names of device files where the data
+ * root is read (lb_docker_root_load). */
+bool lb_dm_is_hash(const char *hash);
 
 #endif

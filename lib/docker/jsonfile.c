@@ -1,5 +1,8 @@
 #include "docker/jsonfile.h"
 
+#include "util/nofollow.h"
+#include "util/printable.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -7,14 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int lb_dj_read_file(const char *path, char **out, size_t *len_out, struct lb_err *err)
+/* Reads all of the open file `fd` (closed here) into *out. */
+static int read_fd(int fd, const char *path, char **out, size_t *len_out, struct lb_err *err)
 {
-	*out = NULL;
-	*len_out = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot open", path);
-
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		int saved = errno;
@@ -75,6 +73,27 @@ int lb_dj_read_file(const char *path, char **out, size_t *len_out, struct lb_err
 	return 0;
 }
 
+int lb_dj_read_file(const char *path, char **out, size_t *len_out, struct lb_err *err)
+{
+	*out = NULL;
+	*len_out = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot open", path);
+	return read_fd(fd, path, out, len_out, err);
+}
+
+int lb_dj_read_tree_file(const char *path, char **out, size_t *len_out, struct lb_err *err)
+{
+	*out = NULL;
+	*len_out = 0;
+	int fd;
+	int rc = lb_open_file_nofollow(path, &fd, err);
+	if (rc)
+		return rc;
+	return read_fd(fd, path, out, len_out, err);
+}
+
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -84,7 +103,7 @@ int lb_dj_read_line_file(const char *path, char *buf, size_t cap, struct lb_err 
 {
 	char *text;
 	size_t len;
-	int rc = lb_dj_read_file(path, &text, &len, err);
+	int rc = lb_dj_read_tree_file(path, &text, &len, err);
 	if (rc)
 		return rc;
 	size_t start = 0;
@@ -114,9 +133,12 @@ int lb_dj_parse(const char *text, size_t len, const char *origin, enum lb_dj_tra
 	size_t flags = trailing == LB_DJ_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0;
 	*out = NULL;
 	json_t *root = json_loadb(text, len, flags, &jerr);
-	if (!root)
+	if (!root) {
+		/* jansson quotes the offending bytes of the file in its text. */
+		char shown[LB_PRINTABLE_CAP(sizeof(jerr.text))];
 		return lb_fail(err, LB_EINTEGRITY, "%s: invalid JSON at line %d column %d: %s", origin,
-			       jerr.line, jerr.column, jerr.text);
+			       jerr.line, jerr.column, lb_printable(shown, sizeof(shown), jerr.text));
+	}
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return lb_fail(err, LB_EINTEGRITY, "%s: invalid JSON: top level is not an object", origin);
@@ -144,7 +166,7 @@ int lb_dj_load_doc(const char *path, enum lb_dj_trailing trailing, lb_dj_fields_
 {
 	char *text;
 	size_t len;
-	int rc = lb_dj_read_file(path, &text, &len, err);
+	int rc = lb_dj_read_tree_file(path, &text, &len, err);
 	if (rc)
 		return rc;
 	rc = lb_dj_parse_doc(text, len, path, trailing, fields, out, err);
@@ -266,6 +288,30 @@ int lb_dj_get_str(const struct lb_dj_ctx *c, const json_t *obj, const char *key,
 	buf[len] = '\0';
 	set_found(found, true);
 	return 0;
+}
+
+int lb_dj_get_text(const struct lb_dj_ctx *c, const json_t *obj, const char *key,
+		   enum lb_dj_need need, char *buf, size_t cap, bool *found)
+{
+	char *raw = malloc(cap);
+	if (!raw)
+		return lb_fail(c->err, LB_EFAIL, "%s: out of memory", c->origin);
+	bool have = false;
+	int rc = lb_dj_get_str(c, obj, key, need, raw, cap, &have);
+	if (!rc && have)
+		lb_printable(buf, cap, raw);
+	set_found(found, have);
+	free(raw);
+	return rc;
+}
+
+json_t *lb_dj_string(const char *text)
+{
+	json_t *s = json_string(text);
+	if (s)
+		return s;
+	char shown[4096];
+	return json_string(lb_printable(shown, sizeof(shown), text));
 }
 
 int lb_dj_get_obj(const struct lb_dj_ctx *c, const json_t *obj, const char *key,

@@ -16,11 +16,18 @@
  * is a few KiB), so anything bigger is damage, not data. */
 #define LB_DJ_MAX_FILE_BYTES (16u * 1024 * 1024)
 
-/* Reads all of `path` into a NUL-terminated heap buffer (*out, free()).
- * Missing file: LB_ENOTFOUND; too large: LB_EINTEGRITY. */
+/* Reads all of `path`, a file inside a data root, into a NUL-terminated heap
+ * buffer (*out, free()): no symbolic link is followed anywhere in the path,
+ * and only a regular file is read (lib/util/nofollow.h), so a link planted
+ * in the tree or a FIFO in a file's place is LB_EINTEGRITY, not a read
+ * elsewhere or a hang. Missing file: LB_ENOTFOUND; too large: LB_EINTEGRITY. */
+int lb_dj_read_tree_file(const char *path, char **out, size_t *len_out, struct lb_err *err);
+
+/* The same for a file the operator named, outside the data root
+ * (daemon.json): links are followed, as every tool does. */
 int lb_dj_read_file(const char *path, char **out, size_t *len_out, struct lb_err *err);
 
-/* Reads `path` and strips leading/trailing ASCII whitespace, as Go's
+/* Reads `path` (a data root's file, as lb_dj_read_tree_file) and strips leading/trailing ASCII whitespace, as Go's
  * strings.TrimSpace does for the layer store's one-line files. */
 int lb_dj_read_line_file(const char *path, char *buf, size_t cap, struct lb_err *err);
 
@@ -57,6 +64,13 @@ int lb_dj_get_bool(const struct lb_dj_ctx *c, const json_t *obj, const char *key
 /* Copies a string value into buf; a value that does not fit is LB_EINTEGRITY. */
 int lb_dj_get_str(const struct lb_dj_ctx *c, const json_t *obj, const char *key,
 		  enum lb_dj_need need, char *buf, size_t cap, bool *found);
+/* lb_dj_get_str for free text that is only shown (an image reference, a
+ * date): stored in printable form (lib/util/printable.h), so a control
+ * character in the file never reaches a terminal; what does not fit after
+ * escaping is cut. Values that are checked against a rule (names, ids) are
+ * read with lb_dj_get_str and checked instead. */
+int lb_dj_get_text(const struct lb_dj_ctx *c, const json_t *obj, const char *key,
+		   enum lb_dj_need need, char *buf, size_t cap, bool *found);
 /* Stores a borrowed reference to an object value (NULL if absent or null). */
 int lb_dj_get_obj(const struct lb_dj_ctx *c, const json_t *obj, const char *key,
 		  enum lb_dj_need need, const json_t **out);
@@ -70,9 +84,14 @@ int lb_dj_parse_doc(const char *text, size_t len, const char *origin,
 		    enum lb_dj_trailing trailing, lb_dj_fields_fn fields, void *out,
 		    struct lb_err *err);
 
-/* lb_dj_read_file of `path`, then lb_dj_parse_doc with `path` as origin. */
+/* lb_dj_read_tree_file of `path`, then lb_dj_parse_doc with `path` as origin. */
 int lb_dj_load_doc(const char *path, enum lb_dj_trailing trailing, lb_dj_fields_fn fields,
 		   void *out, struct lb_err *err);
+
+/* A JSON string for output of text that came from a file: as it is when it
+ * is valid UTF-8, else in printable form, so the output never fails or drops
+ * the value over a byte JSON cannot carry. NULL only when out of memory. */
+json_t *lb_dj_string(const char *text);
 
 /* True if s is exactly n lowercase hex digits. */
 bool lb_dj_is_hex(const char *s, size_t n);

@@ -1,6 +1,7 @@
 #include "docker/layerdb.h"
 
 #include "docker/jsonfile.h"
+#include "util/printable.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -68,7 +69,9 @@ static int check(bool ok, const char *dir, const char *file, const char *what, c
 {
 	if (ok)
 		return 0;
-	return lb_fail(err, LB_EINTEGRITY, "%s/%s: invalid %s '%.80s'", dir, file, what, value);
+	char shown[LB_PRINTABLE_CAP(80)];
+	lb_printable(shown, sizeof(shown), value);
+	return lb_fail(err, LB_EINTEGRITY, "%s/%s: invalid %s '%s'", dir, file, what, shown);
 }
 
 int lb_docker_mount_load(const char *layerdb_dir, const char *container_id,
@@ -115,8 +118,10 @@ int lb_docker_layer_load(const char *layerdb_dir, const char *chain_id,
 	if (rc)
 		return rc;
 	rc = read_field(dir, "cache-id", true, out->cache_id, sizeof(out->cache_id), err);
-	if (!rc && !out->cache_id[0])
-		rc = lb_fail(err, LB_EINTEGRITY, "%s/cache-id: empty", dir);
+	/* The graph driver's id: for devicemapper, the device's hash. */
+	if (!rc)
+		rc = check(lb_docker_is_layer_id(out->cache_id), dir, "cache-id", "cache id",
+			   out->cache_id, err);
 	if (!rc)
 		rc = read_field(dir, "diff", true, out->diff_id, sizeof(out->diff_id), err);
 	if (!rc)

@@ -6,11 +6,14 @@
 #include "rescue/session.h"
 #include "util/atomic_file.h"
 #include "util/fs.h"
+#include "util/nofollow.h"
+#include "util/printable.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +49,12 @@ static int fsync_path(const char *path, struct lb_err *err)
 
 static int copy_file(const char *from, const char *to, struct lb_err *err)
 {
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot open", from);
+	/* A regular file of the data root only, reached without following a
+	 * link: a link swapped in after the listing is not copied through. */
+	int in;
+	int rc = lb_open_file_nofollow(from, &in, err);
+	if (rc)
+		return rc;
 	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0) {
 		int saved = errno;
@@ -58,7 +64,6 @@ static int copy_file(const char *from, const char *to, struct lb_err *err)
 	static const uint8_t zeros[65536];
 	uint8_t buf[65536];
 	off_t pos = 0;
-	int rc = 0;
 	for (;;) {
 		ssize_t n = read(in, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -351,6 +356,30 @@ static int write_json(const char *path, json_t *obj, struct lb_err *err)
 	return rc;
 }
 
+/* Removes a file of the metadata directory by unlinkat() in the directory
+ * opened without following links, so nothing outside it can be reached. The
+ * name is the printable form the model shows (lib/util/printable.h),
+ * decoded back to the file's own bytes; one long enough to have been cut to
+ * fit LB_DM_HASH_MAX no longer names its file and is refused. */
+static int remove_metadata_file(const struct lb_docker_root *r, const char *shown,
+				struct lb_err *err)
+{
+	char name[NAME_MAX + 1];
+	if (strlen(shown) + 4 >= LB_DM_HASH_MAX || !lb_unprintable(name, sizeof(name), shown) ||
+	    !name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return lb_fail(err, LB_EUSAGE, "%s/%s: not a metadata file name", r->metadata_dir, shown);
+	int dir_fd;
+	int rc = lb_open_dir_nofollow(r->metadata_dir, &dir_fd, err);
+	if (rc)
+		return rc;
+	if (unlinkat(dir_fd, name, 0) != 0 && errno != ENOENT)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s/%s: cannot remove", r->metadata_dir, shown);
+	if (!rc && fsync(dir_fd) != 0)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot sync", r->metadata_dir);
+	close(dir_fd);
+	return rc;
+}
+
 static int apply_file_action(const struct lb_docker_root *r, const struct lb_doctor_action *a,
 			     struct lb_err *err)
 {
@@ -359,11 +388,7 @@ static int apply_file_action(const struct lb_docker_root *r, const struct lb_doc
 	int rc = LB_OK;
 	switch (a->kind) {
 	case LB_ACT_REMOVE_FILE:
-		if ((rc = meta_path(r, a->file, path, sizeof(path), err)))
-			return rc;
-		if (unlink(path) != 0 && errno != ENOENT)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove", path);
-		return fsync_path(r->metadata_dir, err);
+		return remove_metadata_file(r, a->file, err);
 	case LB_ACT_CLEAR_DELETED:
 		if ((rc = meta_path(r, a->file, path, sizeof(path), err)) ||
 		    (rc = load_json(path, false, &obj, err)))

@@ -1,6 +1,7 @@
 #include "inventory/inventory.h"
 
 #include "dm/dm.h"
+#include "docker/jsonfile.h"
 #include "image/thin_read.h"
 
 #include <errno.h>
@@ -180,9 +181,11 @@ static json_t *uint_or_null(bool known, uint64_t v)
 	return known ? json_integer((json_int_t)v) : json_null();
 }
 
+/* Every string below may hold text from the data root: lb_dj_string keeps a
+ * byte JSON cannot carry from dropping the value or the whole output. */
 static json_t *str_or_null(const char *s)
 {
-	return s && s[0] ? json_string(s) : json_null();
+	return s && s[0] ? lb_dj_string(s) : json_null();
 }
 
 static json_t *tri(enum lb_tri t)
@@ -192,7 +195,7 @@ static json_t *tri(enum lb_tri t)
 
 static json_t *err_or_null(const struct lb_err *e)
 {
-	return e->code ? json_string(e->msg) : json_null();
+	return e->code ? lb_dj_string(e->msg) : json_null();
 }
 
 /* An object of key/value pairs, taking the values; NULL if any is NULL or
@@ -220,8 +223,8 @@ static json_t *pool_json(const struct lb_inv_pool *p)
 		"data_block_size_bytes", "data_blocks", "data_blocks_used", "transaction_id",
 		"docker_transaction_id", "thin_devices", "needs_check", "active", "error"};
 	json_t *values[] = {
-		json_string(p->name),
-		json_string(p->kind),
+		lb_dj_string(p->name),
+		lb_dj_string(p->kind),
 		str_or_null(p->data_path),
 		str_or_null(p->metadata_path),
 		uint_or_null(p->data_exists, p->data_size_bytes),
@@ -247,16 +250,16 @@ static json_t *container_json(const struct lb_inventory *inv, const struct lb_in
 		"device_id", "size_bytes", "mapped_bytes", "pool", "in_pool", "log", "deleted", "error"};
 	json_t *values[] = {
 		str_or_null(lb_inv_name(c)),
-		json_string(v->id),
+		lb_dj_string(v->id),
 		str_or_null(v->image_id),
 		str_or_null(v->image_ref),
-		json_string(v->state),
+		lb_dj_string(v->state),
 		str_or_null(v->device_hash),
 		str_or_null(v->device_name),
 		uint_or_null(v->device_ok, v->device_id),
 		uint_or_null(v->device_ok, v->size_bytes),
 		uint_or_null(c->in_pool == LB_TRI_YES, c->mapped_bytes),
-		json_string(inv->pool.name),
+		lb_dj_string(inv->pool.name),
 		tri(c->in_pool),
 		c->log == LB_FSLOG_UNKNOWN ? json_null() : json_string(lb_fslog_state_name(c->log)),
 		v->device_ok ? json_boolean(v->deleted) : json_null(),

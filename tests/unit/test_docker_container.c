@@ -72,10 +72,10 @@ static void trailing_bytes_after_the_object_are_ignored(void **state)
 	(void)state;
 	struct lb_docker_config c;
 	assert_int_equal(lb_docker_config_parse(S("{\"ID\":\"0000000000000000000000000000000000000000000000000000000000000000\","
-						  "\"Name\":\"/x\"}\n\0\0garbage"),
+						  "\"Name\":\"/xy\"}\n\0\0garbage"),
 						"f", &c, NULL),
 			 0);
-	assert_string_equal(c.name, "/x");
+	assert_string_equal(c.name, "/xy");
 }
 
 static void corrupt_config_names_file_and_position(void **state)
@@ -129,6 +129,48 @@ static void nulls_read_as_absent(void **state)
 	assert_string_equal(c.image_ref, "");
 }
 
+/* Docker's own rule: /?[a-zA-Z0-9][a-zA-Z0-9_.-]+ (so at least two characters). */
+static void container_names_follow_dockers_rule(void **state)
+{
+	(void)state;
+	const char *const good[] = {"/web", "web", "/a1", "/My_app.v2-x", "/0db"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(lb_docker_is_container_name(good[i]));
+	const char *const bad[] = {"", "/", "/a", "//web", "/-web", "/.web", "/../../etc",
+				   "/we/b", "/we b", "/web\n", "/w\xc3\xa9" "b", "/web\x1b[0m", "web/"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lb_docker_is_container_name(bad[i]))
+			fail_msg("accepted '%s'", bad[i]);
+}
+
+static void a_name_against_the_rule_is_an_integrity_error(void **state)
+{
+	(void)state;
+	struct lb_docker_config c;
+	struct lb_err err = {0};
+	assert_int_equal(lb_docker_config_parse(S("{\"ID\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+						  "\"Name\":\"/../../../../etc\"}"),
+						"/r/c/config.v2.json", &c, &err),
+			 LB_EINTEGRITY);
+	assert_string_equal(err.msg, "/r/c/config.v2.json: key \"Name\": '/../../../../etc' is not a "
+				     "container name Docker allows (/?[a-zA-Z0-9][a-zA-Z0-9_.-]+)");
+	assert_true(c.name_rejected);
+	assert_string_equal(c.id, ""); /* nothing of a rejected file is kept */
+
+	/* A JSON escape cannot smuggle a control character into the message. */
+	assert_int_equal(lb_docker_config_parse(S("{\"ID\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+						  "\"Name\":\"/a\\u001b]0;owned\\u0007\"}"),
+						"f", &c, &err),
+			 LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "'/a\\x1b]0;owned\\x07'"));
+
+	/* Other damage is not a rejected name. */
+	assert_int_equal(lb_docker_config_parse(S("{\"ID\":\"xyz\",\"Name\":\"/web\"}"), "f", &c, &err),
+			 LB_EINTEGRITY);
+	assert_false(c.name_rejected);
+	assert_non_null(strstr(err.msg, "key \"ID\": 'xyz' is not a 64-digit hex id"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +180,8 @@ int main(void)
 		cmocka_unit_test(corrupt_config_names_file_and_position),
 		cmocka_unit_test(wrong_types_name_the_key),
 		cmocka_unit_test(nulls_read_as_absent),
+		cmocka_unit_test(container_names_follow_dockers_rule),
+		cmocka_unit_test(a_name_against_the_rule_is_an_integrity_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

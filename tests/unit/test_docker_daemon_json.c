@@ -120,11 +120,11 @@ static void bad_storage_opts_name_the_option(void **state)
 
 	const char *bad_fs[] = {"dm.fs=btrfs"};
 	assert_int_equal(lb_docker_storage_opts_parse(bad_fs, 1, "d.json", &o, &err), LB_EINTEGRITY);
-	assert_non_null(strstr(err.msg, "unsupported filesystem 'btrfs'"));
+	assert_non_null(strstr(err.msg, "storage option 'dm.fs=btrfs': unsupported filesystem"));
 
 	const char *bad_bool[] = {"dm.blkdiscard=yes"};
 	assert_int_equal(lb_docker_storage_opts_parse(bad_bool, 1, "d.json", &o, &err), LB_EINTEGRITY);
-	assert_non_null(strstr(err.msg, "'yes' is not a boolean"));
+	assert_non_null(strstr(err.msg, "storage option 'dm.blkdiscard=yes': not a boolean"));
 }
 
 static void daemon_json_file(void **state)
@@ -189,6 +189,56 @@ static void daemon_json_file(void **state)
 	fx_rm_rf(root);
 }
 
+/* The options that name the pool's devices lead nowhere but to devices. */
+static void pool_device_options_are_checked(void **state)
+{
+	(void)state;
+	struct lb_docker_storage_opts o;
+	struct lb_err err = {0};
+	const char *ok[] = {"dm.thinpooldev=/dev/mapper/vg-docker--pool", "dm.datadev=/dev/sdb1",
+			    "dm.metadatadev=/dev/disk/by-id/wwn-0x5000c500a1b2c3d4-part2",
+			    "dm.directlvm_device=/dev/xvdf"};
+	assert_int_equal(lb_docker_storage_opts_parse(ok, 4, "d.json", &o, &err), 0);
+	assert_string_equal(o.thinpooldev, "vg-docker--pool");
+	assert_string_equal(o.metadatadev, "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4-part2");
+
+	const char *const bad[] = {
+		"dm.thinpooldev=/dev/mapper/../../../../etc/shadow",
+		"dm.thinpooldev=../pool",
+		"dm.thinpooldev=/dev/vg/pool",
+		"dm.thinpooldev=..",
+		"dm.thinpooldev=/dev/mapper/",
+		"dm.thinpooldev=po ol",
+		"dm.thinpooldev=pool\x1b",
+		"dm.datadev=sdb",
+		"dm.datadev=/dev/../etc/shadow",
+		"dm.datadev=/dev/./sdb",
+		"dm.datadev=/dev//sdb",
+		"dm.datadev=/dev/",
+		"dm.metadatadev=/etc/shadow",
+		"dm.directlvm_device=/dev/sd\xff",
+		"dm.mountopt=nouuid\nx",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		if (lb_docker_storage_opts_parse(&bad[i], 1, "/etc/docker/daemon.json", &o, &err) !=
+		    LB_EINTEGRITY)
+			fail_msg("accepted '%s'", bad[i]);
+		/* The message names the file and the option; never a raw control byte. */
+		assert_non_null(strstr(err.msg, "/etc/docker/daemon.json: storage option 'dm."));
+		for (const char *p = err.msg; *p; p++)
+			assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+	}
+	const char *traversal[] = {"dm.thinpooldev=/dev/mapper/../../../../etc/shadow"};
+	assert_int_equal(lb_docker_storage_opts_parse(traversal, 1, "d.json", &o, &err), LB_EINTEGRITY);
+	assert_string_equal(err.msg, "d.json: storage option 'dm.thinpooldev=/dev/mapper/../../../../"
+				     "etc/shadow': not a device-mapper pool name (a bare name, or "
+				     "/dev/mapper/<name>, without '/', '..' or spaces)");
+	const char *escaped[] = {"dm.directlvm_device=/dev/sd\xff"};
+	assert_int_equal(lb_docker_storage_opts_parse(escaped, 1, "d.json", &o, &err), LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "'dm.directlvm_device=/dev/sd\\xff': not a device path under /dev"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +248,7 @@ int main(void)
 		cmocka_unit_test(storage_opts_are_trimmed_and_case_folded),
 		cmocka_unit_test(bad_storage_opts_name_the_option),
 		cmocka_unit_test(daemon_json_file),
+		cmocka_unit_test(pool_device_options_are_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,6 +229,32 @@ static void loading_from_files(void **state)
 	fx_rm_rf(root);
 }
 
+static void hashes_docker_gives_devices(void **state)
+{
+	(void)state;
+	char hash[80];
+	fx_id(hash, "5e", '7');
+	assert_true(lb_dm_is_hash(""));
+	assert_true(lb_dm_is_hash(hash));
+	strcat(hash, "-init");
+	assert_true(lb_dm_is_hash(hash));
+	const char *const bad[] = {"base", "abc", "../../etc/shadow", "/", ".."};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(lb_dm_is_hash(bad[i]));
+	fx_id(hash, "5E", '7'); /* upper case: not Docker's */
+	assert_false(lb_dm_is_hash(hash));
+
+	/* transaction-metadata names a device file by it: checked on parsing. */
+	struct lb_dm_transaction t;
+	struct lb_err err = {0};
+	assert_int_equal(lb_dm_transaction_parse(S("{\"open_transaction_id\":3,\"device_hash\":"
+						   "\"../../etc/shadow\",\"device_id\":2}"),
+						 "/m/transaction-metadata", &t, &err),
+			 LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "/m/transaction-metadata: key \"device_hash\": "
+					"'../../etc/shadow' is not a device hash"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +271,7 @@ int main(void)
 		cmocka_unit_test(transaction_metadata),
 		cmocka_unit_test(which_files_are_devices),
 		cmocka_unit_test(loading_from_files),
+		cmocka_unit_test(hashes_docker_gives_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

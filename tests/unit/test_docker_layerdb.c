@@ -157,10 +157,30 @@ static void image_layer(void **state)
 	assert_int_equal(lb_docker_layer_load(f->layerdb, "sha256:xyz", &l, &err), LB_EUSAGE);
 }
 
+/* cache-id names the device of an image layer: a hash, as mount-id. */
+static void cache_id_must_be_a_layer_id(void **state)
+{
+	struct fx *f = *state;
+	const char *dir = "image/devicemapper/layerdb/sha256/"
+			  "2f4b0e7c4d21a33e5b8a7d1f0c9e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a";
+	char rel[PATH_MAX];
+	fx_fmt(rel, "%s/diff", dir);
+	fx_write(f->root, rel, DIFF);
+	fx_fmt(rel, "%s/size", dir);
+	fx_write(f->root, rel, "1");
+	fx_fmt(rel, "%s/cache-id", dir);
+	fx_write(f->root, rel, "../../../etc\x1b");
+	struct lb_docker_layer l;
+	struct lb_err err = {0};
+	assert_int_equal(lb_docker_layer_load(f->layerdb, CHAIN, &l, &err), LB_EINTEGRITY);
+	assert_non_null(strstr(err.msg, "/cache-id: invalid cache id '../../../etc\\x1b'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(id_and_digest_shapes),
+		cmocka_unit_test_setup_teardown(cache_id_must_be_a_layer_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(mount_with_init_and_parent, setup, teardown),
 		cmocka_unit_test_setup_teardown(mount_id_with_newline_and_no_optional_files, setup,
 						teardown),
