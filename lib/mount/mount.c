@@ -54,7 +54,7 @@ int lb_mount_fs(const char *dev_path, const char *dir, const char *fstype, bool 
 	 * directory opened without following any (a component swapped for a
 	 * symlink after the caller's checks fails here, it does not redirect
 	 * the mount). The kernel records the directory's real path. */
-	int dir_fd = lb_open_dir_nofollow(dir, err);
+	int dir_fd = lb_open_own_dir_nofollow(dir, err);
 	if (dir_fd < 0)
 		return err ? err->code : LB_EFAIL;
 	char target[64];

@@ -125,7 +125,7 @@ static int cow_create(const struct lb_rescue_plan *plan, const char *sj, const c
 			       : lb_run_dir_ensure(LB_COW_DIR, true, err);
 	if (rc)
 		return rc;
-	int dfd = lb_open_dir_nofollow(dir, err);
+	int dfd = lb_open_own_dir_nofollow(dir, err);
 	if (dfd < 0)
 		return err ? err->code : LB_EFAIL;
 	const char *base = strrchr(path, '/') + 1;

@@ -159,7 +159,7 @@ static int undo_file(const struct undo *u, struct lb_err *err)
 	if (!dir[0])
 		snprintf(dir, sizeof(dir), "/");
 	struct lb_err open_err = {0};
-	int dfd = lb_open_dir_nofollow(dir, &open_err);
+	int dfd = lb_open_own_dir_nofollow(dir, &open_err);
 	if (dfd < 0) {
 		if (open_err.code == LB_ENOTFOUND)
 			return LB_OK; /* its directory is gone, so is the file */

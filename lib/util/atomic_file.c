@@ -77,7 +77,7 @@ int lb_atomic_file_open(struct lb_atomic_file *f, const char *path, bool replace
 	if (!realpath(dir, canonical))
 		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot use %s", path,
 				     dir);
-	f->dir_fd = lb_open_dir_nofollow(canonical, err);
+	f->dir_fd = lb_open_own_dir_nofollow(canonical, err);
 	if (f->dir_fd < 0)
 		return err ? err->code : LB_EFAIL;
 	f->have_dir = true;

@@ -174,7 +174,7 @@ static int walk_dirs(const char *dir, dir_fn fn, void *ctx, struct lb_err *err)
 	}
 }
 
-int lb_open_dir_nofollow(const char *dir, struct lb_err *err)
+int lb_open_own_dir_nofollow(const char *dir, struct lb_err *err)
 {
 	int fd = walk_dirs(dir, NULL, NULL, err);
 	if (fd < 0)

@@ -33,8 +33,11 @@ int lb_path_canonical(const char *in, char *out, size_t cap, struct lb_err *err)
 
 /* Opens the directory at canonical path `dir` one component at a time with
  * O_NOFOLLOW, so no symlink anywhere in it is followed, even one that
- * appears between a check and the use. Returns the fd or -1 with err set. */
-int lb_open_dir_nofollow(const char *dir, struct lb_err *err);
+ * appears between a check and the use. Returns the fd or -1 with err set.
+ * For lifeboat's own directories and the operator's output paths, where a
+ * link met is a refusal (LB_EUNSAFE); inside a Docker data root, where it is
+ * damage, util/nofollow.h's lb_open_dir_nofollow says LB_EINTEGRITY. */
+int lb_open_own_dir_nofollow(const char *dir, struct lb_err *err);
 
 /* Whether realpath(path) is path itself: it exists and nothing in it is a
  * symlink now. */

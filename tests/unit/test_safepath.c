@@ -126,14 +126,14 @@ static void directories_open_without_following_symlinks(void **state)
 	char p[128];
 	struct lb_err err = {0};
 	snprintf(p, sizeof(p), "%s/x", t->top);
-	int fd = lb_open_dir_nofollow(p, &err);
+	int fd = lb_open_own_dir_nofollow(p, &err);
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(p, sizeof(p), "%s/link", t->top);
-	assert_int_equal(lb_open_dir_nofollow(p, &err), -1);
+	assert_int_equal(lb_open_own_dir_nofollow(p, &err), -1);
 	assert_int_equal(err.code, LB_EUNSAFE);
 	assert_non_null(strstr(err.msg, "a symlink, not followed"));
-	assert_int_equal(lb_open_dir_nofollow("relative", &err), -1);
+	assert_int_equal(lb_open_own_dir_nofollow("relative", &err), -1);
 	assert_true(lb_path_resolves_to_itself(t->top));
 	assert_false(lb_path_resolves_to_itself(p));
 }
