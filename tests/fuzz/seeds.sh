@@ -136,3 +136,11 @@ seed_daemon_json_edit() { # corpus-dir
 	printf '{"log-level":"warn","storage-opts":null}' >"$dir/null-opts"
 	printf '' >"$dir/empty"
 }
+
+seed_doctor() { # corpus-dir: byte strings the generator in fuzz_doctor.c reads as Docker trees
+	local dir=$1 n
+	for n in 1 2 3 4 5 6 7 8; do
+		python3 -c "import random,sys; r=random.Random($n); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(300)))" >"$dir/seed-$n"
+	done
+	printf '\001%.0s' $(seq 1 300) >"$dir/all-ones"
+}

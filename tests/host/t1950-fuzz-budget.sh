@@ -19,7 +19,8 @@ fslog 450000
 mountinfo 300000
 pool_table 1000000
 daemon_json_edit 550000
-image 90000"
+image 90000
+doctor 12000"
 
 test_expect_success "every target in tests/fuzz/ has a budget here" '
 	for src in "$TOP"/tests/fuzz/fuzz_*.c; do
