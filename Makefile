@@ -8,7 +8,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
-PKGS    := devmapper blkid libzstd libcurl libarchive jansson libcrypto smartcols
+PKGS    := devmapper blkid libzstd libcurl libarchive jansson libcrypto smartcols zlib
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-missing-field-initializers
 CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -I. \

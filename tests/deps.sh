@@ -6,7 +6,7 @@ pkgs=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev
 	libdevmapper-dev libblkid-dev libzstd-dev libcurl4-openssl-dev libarchive-dev
-	libjansson-dev libssl-dev libsmartcols-dev libcmocka-dev
+	libjansson-dev libssl-dev libsmartcols-dev libcmocka-dev zlib1g-dev
 	# the VM test world: QEMU, a busybox initramfs, kernel tools
 	qemu-system-x86 busybox-static cpio kmod file
 	# witnesses and generators inside the VM
