@@ -42,7 +42,11 @@
 # when the shell that started it dies, even by SIGKILL.
 #
 # Tunables: REGISTRY_BIN (docker-registry), REGISTRY_START_TIMEOUT (seconds
-# per attempt, 15), REGISTRY_PORT_TRIES (5), REGISTRY_STOP_TIMEOUT (5).
+# per attempt, 15), REGISTRY_PORT_TRIES (5), REGISTRY_STOP_TIMEOUT (5),
+# REGISTRY_WANT_PORT (that port only, one try: the generated fixtures' images
+# name 127.0.0.1:5000, and a guest has the loopback to itself),
+# REGISTRY_SEED (a directory copied into the storage first: a registry that
+# already holds what the fixture generator pushed).
 
 # shellcheck disable=SC2034  # REGISTRY_* are for the scripts that source this
 REGISTRY_BIN=${REGISTRY_BIN:-docker-registry}
@@ -282,6 +286,9 @@ registry_start() {
 
 	dir=$(mktemp -d "${TMP_TEST:-${TMPDIR:-/tmp}}/registry.XXXXXX") || return 1
 	mkdir -p "$dir/data" "$dir/skopeo" || return 1
+	if [ -n "${REGISTRY_SEED:-}" ]; then
+		cp -a "$REGISTRY_SEED/." "$dir/data/" || return 1
+	fi
 	: >"$dir/skopeo/registries.conf"
 	echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$dir/skopeo/policy.json"
 	REGISTRY_DIR=$dir
@@ -329,8 +336,9 @@ registry_start() {
 	fi
 
 	_registry_arm_trap
+	[ -n "${REGISTRY_WANT_PORT:-}" ] && tries=1
 	for ((attempt = 1; attempt <= tries; attempt++)); do
-		port=$(_registry_free_port)
+		port=${REGISTRY_WANT_PORT:-$(_registry_free_port)}
 		if [ -z "$port" ]; then
 			_registry_say "registry_start: could not find a free port on 127.0.0.1"
 			registry_stop
