@@ -18,15 +18,25 @@ kinds = {tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.DIRTYPE: "di
          tarfile.BLKTYPE: "block", tarfile.LNKTYPE: "file", tarfile.CONTTYPE: "file"}
 seen = {}
 lines = []
+
+
+def clean(path):
+    """'./etc/' and '/etc' are 'etc'; '.dockerenv' keeps its dot."""
+    while path.startswith("./"):
+        path = path[2:]
+    path = path.strip("/")
+    return "" if path == "." else path
+
+
 with tarfile.open(fileobj=sys.stdin.buffer, mode="r|*") as tar:
     for m in tar:
-        name = m.name.lstrip("./").rstrip("/")
+        name = clean(m.name)
         if not name or any(name == p or name.startswith(p + "/") for p in skip):
             continue
         kind = kinds.get(m.type, "other")
         size, digest, link = "-", "-", "-"
         if m.type == tarfile.LNKTYPE:
-            size, digest = seen[m.linkname.lstrip("./")]
+            size, digest = seen[clean(m.linkname)]
         elif kind == "file":
             h = hashlib.sha256()
             f = tar.extractfile(m)

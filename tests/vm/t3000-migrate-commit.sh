@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# migrate commit on a crashed Docker 20.10 devicemapper state, dockerd dead,
+# witnessed by a second real dockerd (overlay2, its own data root and socket):
+# the committed image loads there (its diff-id check proves the rebuilt base
+# layers exact), its container's `docker export` equals what the source's
+# Docker exported before the crash, the new layer holds exactly `docker
+# diff`'s paths, and the pool's files are byte-identical afterwards.
+. "$(dirname "$0")/../lib.sh"
+R=/var/lib/docker
+. "$TOP/tests/vm/rescue-lib.sh"
+test_require "skopeo and tar-listing's python3" 'command -v skopeo && [ -x /usr/bin/python3 ]'
+v=ext4
+FIXTURE=$("$TOP/tests/fixtures/ensure" $v)
+D2=/scratch/docker2 S2=/run/docker2.sock
+docker2() { DOCKER_HOST=unix://$S2 timeout 300 /usr/bin/docker "$@"; }
+
+test_expect_success "$v: the crashed Docker state is in place, dockerd dead" '
+	rm -rf '$R'/* && fixture_extract '$v' '$R' &&
+	pool_fingerprint '$R' >'$LB_SCRATCH'/pool-before &&
+	! pgrep -x dockerd
+'
+
+test_expect_success "the witness: a second dockerd (overlay2) on its own root and socket" '
+	mkdir -p '$D2' && echo "{}" >/scratch/docker2.json && export DOCKER_RAMDISK=true &&
+	(dockerd --data-root '$D2' --exec-root /run/docker2 -H unix://'$S2' --pidfile /run/docker2.pid \
+		--config-file /scratch/docker2.json --storage-driver overlay2 --iptables=false --ip-forward=false --bridge=none \
+		--log-level=warn >'$LB_SCRATCH'/docker2.log 2>&1 &) &&
+	for _ in $(seq 1 120); do docker2 info >/dev/null 2>&1 && break; sleep 1; done &&
+	docker2 info 2>/dev/null | grep -q "Storage Driver: overlay2"
+'
+
+test_expect_success "commit changes into an OCI layout, with dockerd dead" '
+	"$LIFEBOAT" migrate commit changes -o /scratch/changes.oci --tag moved --json >commit.json &&
+	jq -e ".layers | length == 3" commit.json &&
+	jq -e "[.layers[].from] == [\"tar-split\", \"tar-split\", \"container\"]" commit.json &&
+	jq -e ".empty_layer == false and .journal == \"clean\"" commit.json &&
+	no_lifeboat_devices
+'
+
+test_expect_success "skopeo reads the layout and checks every digest" '
+	skopeo --insecure-policy copy --quiet oci:/scratch/changes.oci:moved dir:/scratch/changes.dir &&
+	expect_eq "$(jq -r .manifest commit.json)" "sha256:$(sha256sum </scratch/changes.dir/manifest.json | cut -d" " -f1)" "manifest digest"
+'
+
+test_expect_success "the rebuilt base layers have the diff ids Docker recorded" '
+	jq -r ".layers[0:2][].diff_id" commit.json >ours &&
+	cat '$R'/image/devicemapper/layerdb/sha256/*/diff >/dev/null &&
+	img=$(jq -r ".[0].Image" '$FIXTURE'/changes.inspect.json) &&
+	jq -r ".rootfs.diff_ids[]" '$R'/image/devicemapper/imagedb/content/sha256/${img#sha256:} >theirs &&
+	expect_file_same theirs ours
+'
+
+test_expect_success "the new layer holds exactly docker diff'"'"'s paths (deletions as whiteouts)" '
+	layer=$(jq -r ".layers[2].digest" commit.json) &&
+	tar -tzf /scratch/changes.oci/blobs/sha256/${layer#sha256:} | sed "s|^\./||; s|/$||" | LC_ALL=C sort >entries &&
+	awk "{ p = substr(\$0, 3); if (\$1 == \"D\") { n = split(p, a, \"/\"); a[n] = \".wh.\" a[n]; p = a[1]; for (i = 2; i <= n; i++) p = p \"/\" a[i] } sub(\"^/\", \"\", p); print p }" \
+		'$FIXTURE'/changes.diff | LC_ALL=C sort >want &&
+	expect_file_same want entries
+'
+
+test_expect_success "a docker-archive of the commit loads into the second dockerd" '
+	"$LIFEBOAT" migrate commit changes --format docker-archive -o /scratch/changes.tar --tag moved:archive &&
+	! ls /scratch/changes.tar.* 2>/dev/null &&
+	docker2 load -i /scratch/changes.tar | grep -q "moved:archive"
+'
+
+test_expect_success "the loaded image runs, and its container exports what the source exported" '
+	expect_eq "welcome to the IMAGE" "$(docker2 run --rm --network none moved:archive cat /etc/motd)" motd &&
+	docker2 create --name landed --network none moved:archive >/dev/null &&
+	docker2 export landed | /usr/bin/python3 "$TOP/tests/tools/tar-listing.py" >listing &&
+	expect_file_same '$FIXTURE'/changes.listing listing
+'
+
+test_expect_success "db, killed while writing: committed through the replay, the pool not written" '
+	"$LIFEBOAT" migrate commit db -o /scratch/db.oci --json >db.json &&
+	jq -e ".journal == \"replayed-into-cow\"" db.json &&
+	no_lifeboat_devices
+'
+
+test_expect_success "a layer missing from the layer store: exit 5 naming it, nothing left behind" '
+	top=$(cat '$R'/image/devicemapper/layerdb/mounts/$(jq -r ".[0].Id" '$FIXTURE'/changes.inspect.json)/parent) &&
+	mv '$R'/image/devicemapper/layerdb/sha256/${top#sha256:} /scratch/hidden-layer &&
+	expect_exit 3 "$LIFEBOAT" migrate commit changes -o /scratch/missing.oci 2>err &&
+	grep -q "missing from the layer store" err &&
+	mv /scratch/hidden-layer '$R'/image/devicemapper/layerdb/sha256/${top#sha256:} &&
+	no_lifeboat_devices
+'
+
+test_expect_success "a tar-split whose CRC-64 disagrees with the layer'"'"'s file: exit 5 naming layer and file" '
+	top=$(cat '$R'/image/devicemapper/layerdb/mounts/$(jq -r ".[0].Id" '$FIXTURE'/changes.inspect.json)/parent) &&
+	ts='$R'/image/devicemapper/layerdb/sha256/${top#sha256:}/tar-split.json.gz &&
+	cp "$ts" /scratch/ts.orig &&
+	zcat "$ts" | /usr/bin/python3 -c "
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    if e.get(\"type\") == 1 and e.get(\"name\", \"\").endswith(\"opt/app/version\"):
+        e[\"payload\"] = \"AAAAAAAAAAA=\"
+        line = json.dumps(e) + \"\n\"
+    sys.stdout.write(line)
+" | gzip >"$ts.new" && mv "$ts.new" "$ts" &&
+	expect_exit 5 "$LIFEBOAT" migrate commit changes -o /scratch/crc.oci 2>err &&
+	grep -q "opt/app/version" err && grep -q "${top#sha256:}" err &&
+	cp /scratch/ts.orig "$ts" &&
+	no_lifeboat_devices
+'
+
+test_expect_success "the pool files are byte-identical, nothing of lifeboat is left" '
+	pool_fingerprint '$R' >'$LB_SCRATCH'/pool-after &&
+	expect_file_same '$LB_SCRATCH'/pool-before '$LB_SCRATCH'/pool-after &&
+	no_lifeboat_devices
+'
+
+kill "$(cat /run/docker2.pid 2>/dev/null)" 2>/dev/null
+test_done
