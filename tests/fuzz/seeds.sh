@@ -144,3 +144,14 @@ seed_doctor() { # corpus-dir: byte strings the generator in fuzz_doctor.c reads 
 	done
 	printf '\001%.0s' $(seq 1 300) >"$dir/all-ones"
 }
+
+seed_oci() { # corpus-dir: selector byte 0 change, 1 image config, 2 v2 metadata
+	local dir=$1 i=0 c
+	for c in 'CMD ["a","b"]' 'ENV A=1 B="x y"' 'ENV OLD a b' 'LABEL "k"=v' 'EXPOSE 80/udp 53' \
+		'VOLUME ["/d"]' 'WORKDIR rel' 'HEALTHCHECK --interval=1m30s --retries=2 CMD ["x"]' \
+		'HEALTHCHECK NONE' 'ONBUILD RUN x' 'USER 1:1'; do
+		i=$((i + 1)) && printf '\000%s' "$c" >"$dir/change-$i"
+	done
+	printf '\001{"architecture":"amd64","config":{},"history":[{"created_by":"x"}],"os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:%064d"]}}' 0 >"$dir/config"
+	printf '\002[{"Digest":"sha256:%064d","SourceRepository":"127.0.0.1:5000/a/b","HMAC":""}]' 0 >"$dir/distmeta"
+}
