@@ -159,7 +159,7 @@ static int read_listing(struct walk *w, int dir_fd, bool upper, struct listing *
 		out->n++;
 	}
 	closedir(dir);
-	if (rc == LB_OK)
+	if (rc == LB_OK && out->n)
 		qsort(out->v, out->n, sizeof(*out->v), entry_cmp);
 	return rc;
 }
@@ -340,7 +340,7 @@ int lb_layer_changes(int upper_dirfd, int lower_dirfd, struct lb_changes *out, s
 		return lb_fail(err, LB_EFAIL, "container rootfs: out of memory");
 	int rc = node_changes(&w, upper_dirfd, lower_dirfd, true, false, true);
 	free(w.path);
-	if (rc == LB_OK)
+	if (rc == LB_OK && out->n)
 		qsort(out->v, out->n, sizeof(*out->v), change_cmp);
 	return rc;
 }

@@ -35,6 +35,7 @@ struct tar_writer {
 	struct archive_entry *entry;
 	const struct lb_layer_sink *sink;
 	int sink_rc;
+	bool discard; /* failed: the archive's last bytes must not reach the sink */
 	struct lb_err *err;
 	struct lb_layer_tar_stats stats;
 	struct link_table links;
@@ -44,15 +45,17 @@ struct tar_writer {
 	int parent_fd;
 };
 
+/* A sink failure is recorded and the bytes after it swallowed, rather than
+ * returned to libarchive: an archive in its fatal state leaks its output
+ * buffer when freed (libarchive 3.6), and every call here checks sink_rc
+ * anyway. After any failure nothing more reaches the sink. */
 static la_ssize_t on_archive_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
+	(void)a;
 	struct tar_writer *tw = ctx;
-	int rc = tw->sink->write(tw->sink->ctx, buf, len, tw->err);
-	if (rc) {
-		tw->sink_rc = rc;
-		archive_set_error(a, EIO, "%s", tw->err->msg);
-		return -1;
-	}
+	if (tw->sink_rc || tw->discard)
+		return (la_ssize_t)len;
+	tw->sink_rc = tw->sink->write(tw->sink->ctx, buf, len, tw->err);
 	return (la_ssize_t)len;
 }
 
@@ -151,7 +154,7 @@ static int write_all(struct tar_writer *tw, const char *path, const void *buf, s
 	const unsigned char *p = buf;
 	while (len) {
 		la_ssize_t n = archive_write_data(tw->a, p, len);
-		if (n <= 0)
+		if (n <= 0 || tw->sink_rc)
 			return archive_fail(tw, path, "write data");
 		p += n;
 		len -= (size_t)n;
@@ -286,7 +289,7 @@ static int write_header(struct tar_writer *tw, const char *path)
 	/* The pax writer warns only when a name is not UTF-8: it then writes its
 	 * bytes unchanged, marked hdrcharset=BINARY, which is what Docker's Go
 	 * writer stores for such a name too (raw bytes). */
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+	if ((r != ARCHIVE_OK && r != ARCHIVE_WARN) || tw->sink_rc)
 		return archive_fail(tw, path, "write header");
 	tw->stats.entries++;
 	return LB_OK;
@@ -368,7 +371,7 @@ static int write_entry(struct tar_writer *tw, const char *path)
 		rc = write_file_data(tw, path, fd, (uint64_t)st.st_size);
 	if (fd >= 0)
 		close(fd);
-	if (rc == LB_OK && archive_write_finish_entry(tw->a) != ARCHIVE_OK)
+	if (rc == LB_OK && (archive_write_finish_entry(tw->a) != ARCHIVE_OK || tw->sink_rc))
 		rc = archive_fail(tw, path, "finish entry");
 	return rc;
 }
@@ -399,7 +402,7 @@ static int write_all_entries(struct tar_writer *tw, const struct lb_changes *c)
 		else
 			rc = write_entry(tw, path);
 	}
-	if (rc == LB_OK && archive_write_close(tw->a) != ARCHIVE_OK)
+	if (rc == LB_OK && (archive_write_close(tw->a) != ARCHIVE_OK || tw->sink_rc))
 		rc = archive_fail(tw, "", "close");
 	return rc;
 }
@@ -423,6 +426,7 @@ int lb_layer_write_tar(int upper_dirfd, const struct lb_changes *c, const struct
 		uselocale(saved_locale);
 		freelocale(utf8);
 	}
+	tw.discard = rc != LB_OK;
 	if (tw.a)
 		archive_write_free(tw.a);
 	if (tw.entry)
