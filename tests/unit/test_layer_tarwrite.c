@@ -297,6 +297,41 @@ static void a_failing_sink_stops_the_tar_with_its_error(void **state)
 	close(lower);
 }
 
+/* Owners beyond USTAR's 7 octal digits go into PAX uid/gid records. */
+static void large_owners_are_written_as_pax(void **state)
+{
+	struct fx *f = *state;
+	char work[PATH_MAX], tar[PATH_MAX];
+	fx_fmt(work, "%s/big-ids", f->root);
+	fx_fmt(tar, "%s/big-ids.tar", f->root);
+	assert_int_equal(lx_sh("set -e; mkdir -p '%s/l' '%s/u'; echo x > '%s/u/f';"
+			       "chown 4000000:4000001 '%s/u/f'",
+			       work, work, work, work),
+			 0);
+	int upper = lx_open_dir(work, "u"), lower = lx_open_dir(work, "l");
+	struct lb_changes c;
+	struct lb_err err = {0};
+	assert_int_equal(lb_layer_changes(upper, lower, &c, &err), LB_OK);
+	int out = open(tar, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	struct lb_layer_sink sink = {.write = fd_sink_write, .ctx = &out};
+	assert_int_equal(lb_layer_write_tar(upper, &c, &sink, NULL, &err), LB_OK);
+	close(out);
+	char line[256], cmd[PATH_MAX + 256];
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import sys, tarfile\n"
+		 "m = tarfile.open(sys.argv[1]).next()\n"
+		 "print(m.name, m.uid, m.gid, sorted(m.pax_headers))' '%s'",
+		 tar);
+	lx_first_line(line, sizeof(line), cmd);
+	assert_string_equal(line, "f 4000000 4000001 ['gid', 'uid']");
+	snprintf(cmd, sizeof(cmd), "tar --numeric-owner -tvf '%s' | awk '{print $2}'", tar);
+	lx_first_line(line, sizeof(line), cmd);
+	assert_string_equal(line, "4000000/4000001");
+	lb_changes_free(&c);
+	close(upper);
+	close(lower);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +342,7 @@ int main(void)
 		cmocka_unit_test(stats_count_entries_whiteouts_bytes_and_the_socket),
 		cmocka_unit_test(holes_are_not_read),
 		cmocka_unit_test(a_failing_sink_stops_the_tar_with_its_error),
+		cmocka_unit_test(large_owners_are_written_as_pax),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
