@@ -13,6 +13,8 @@ pkgs=(
 	docker.io dmsetup thin-provisioning-tools xfsprogs e2fsprogs util-linux zstd jq bc
 	# registry tests
 	docker-registry skopeo apache2-utils openssl curl python3
+	# layer tests: bsdtar as a second tar reader
+	libarchive-tools
 )
 missing=()
 for p in "${pkgs[@]}"; do
