@@ -147,11 +147,13 @@ static int handle_line(struct rebuild *rb, struct lb_err *err)
 /* Appends len bytes to the line being gathered, within the cap. */
 static int gather(struct rebuild *rb, const char *p, size_t len, struct lb_err *err)
 {
+	if (len == 0)
+		return LB_OK;
 	if (rb->line_len + len > LB_TARSPLIT_LINE_CAP)
 		return lb_fail(err, LB_EINTEGRITY, "tar-split line %llu: longer than %zu bytes",
 			       (unsigned long long)rb->line_nr, LB_TARSPLIT_LINE_CAP);
 	if (rb->line_len + len > rb->line_cap) {
-		size_t cap = rb->line_cap ? rb->line_cap : 4096;
+		size_t cap = rb->line_cap;
 		while (cap < rb->line_len + len)
 			cap *= 2;
 		char *grown = realloc(rb->line, cap);
@@ -237,12 +239,22 @@ int lb_tarsplit_rebuild_from(const struct lb_tarsplit_source *source, int root_d
 	if (expected_diff_id && !is_sha256_digest(expected_diff_id))
 		return lb_fail(err, LB_EUSAGE, "tar-split: expected diff id %.80s is not sha256:<hex>",
 			       expected_diff_id);
-	struct rebuild *rb = calloc(1, sizeof(*rb));
-	if (!rb)
+	/* Not calloc: the buffers need no zeroing, and a layer store rebuilds
+	 * many layers. */
+	struct rebuild *rb = malloc(sizeof(*rb));
+	char *line = malloc(4096);
+	if (!rb || !line) {
+		free(rb);
+		free(line);
 		return lb_fail(err, LB_EFAIL, "tar-split: out of memory");
+	}
 	rb->root_fd = root_dirfd;
 	rb->sink = sink;
 	rb->stats = stats;
+	rb->line_nr = 0;
+	rb->line = line;
+	rb->line_len = 0;
+	rb->line_cap = 4096;
 	lb_crc64_table_init(&rb->crc);
 	int rc;
 	rb->sha = EVP_MD_CTX_new();

@@ -16,6 +16,7 @@
 #include "layer/tarsplit_entry.h"
 #include "test_docker_fixture.h"
 #include "util/crc64.h"
+#include "util/nofollow.h"
 
 /* ---- CRC-64/ISO ------------------------------------------------------- */
 
@@ -372,6 +373,22 @@ static void a_link_in_the_layer_is_not_followed(void **state)
 		       LB_EINTEGRITY, "motd-link: cannot be read from the layer");
 }
 
+static void the_opener_beneath_the_root_never_leaves_it(void **state)
+{
+	struct rfx *f = *state;
+	struct lb_err err = { 0 };
+	int fd;
+	/* openat() would take an absolute path from "/" and ".." upwards. */
+	assert_int_equal(lb_open_file_nofollow_at(f->root_fd, "/etc/passwd", &fd, &err), LB_EUSAGE);
+	assert_int_equal(fd, -1);
+	assert_int_equal(lb_open_file_nofollow_at(f->root_fd, "etc/../../x", &fd, &err), LB_EUSAGE);
+	assert_int_equal(lb_open_file_nofollow_at(f->root_fd, "./etc//motd", &fd, &err), 0);
+	char buf[8] = { 0 };
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 5);
+	assert_string_equal(buf, "hello");
+	close(fd);
+}
+
 static void a_wrong_digest_or_bad_line_fails_the_whole_rebuild(void **state)
 {
 	struct rfx *f = *state;
@@ -413,6 +430,7 @@ int main(void)
 		R(lines_and_files_rebuild_the_tar_and_its_digest),
 		R(a_changed_missing_short_or_long_file_is_named),
 		R(a_link_in_the_layer_is_not_followed),
+		R(the_opener_beneath_the_root_never_leaves_it),
 		R(a_wrong_digest_or_bad_line_fails_the_whole_rebuild),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
