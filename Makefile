@@ -61,6 +61,12 @@ $(B)/tools/%: tests/tools/%.c $(TOOLS_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -o $@ $< $(TOOLS_OBJ)
 
+# tarsplit-rebuild also needs lib/layer and the libraries it links.
+TOOLS_BIN += $(B)/tools/tarsplit-rebuild
+$(B)/tools/tarsplit-rebuild: tests/tools/tarsplit-rebuild.c $(TOOLS_OBJ) $(filter $(B)/obj/lib/layer/%,$(CORE_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wl,--as-needed -o $@ $< $(filter %.o,$^) $(LIBS)
+
 tools: $(TOOLS_BIN)
 
 unit: $(UNIT_BIN)

@@ -13,8 +13,8 @@ pkgs=(
 	docker.io dmsetup thin-provisioning-tools xfsprogs e2fsprogs util-linux zstd jq bc
 	# registry tests
 	docker-registry skopeo apache2-utils openssl curl python3
-	# layer tests: bsdtar as a second tar reader
-	libarchive-tools
+	# layer tars: tar-split (the real disasm/asm Docker's library ships as), bsdtar
+	tar-split libarchive-tools
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -40,7 +40,8 @@ static int take_component(const char *path, const char *p, size_t n, char name[N
 /* Opens every directory of `path` but the last component, without following
  * links: *dir_fd is the parent's descriptor (close it), *last the last
  * component (a pointer into path). */
-static int walk_parents(const char *path, int *dir_fd, const char **last, struct lb_err *err)
+static int walk_parents(int base_fd, const char *path, int *dir_fd, const char **last,
+			struct lb_err *err)
 {
 	*dir_fd = -1;
 	size_t len = strlen(path);
@@ -48,9 +49,13 @@ static int walk_parents(const char *path, int *dir_fd, const char **last, struct
 		len--;
 	if (len == 0 || len >= PATH_MAX)
 		return lb_fail(err, LB_EUSAGE, "%.80s: not a usable path", path);
-	int fd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* An absolute path would leave base_fd: openat ignores it then. */
+	if (base_fd != AT_FDCWD && path[0] == '/')
+		return lb_fail(err, LB_EUSAGE, "%.80s: absolute path beneath a directory", path);
+	const char *start = path[0] == '/' ? "/" : ".";
+	int fd = openat(base_fd, start, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot open", path[0] == '/' ? "/" : ".");
+		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot open", start);
 	const char *p = path;
 	for (;;) {
 		while (*p == '/')
@@ -83,11 +88,11 @@ static int walk_parents(const char *path, int *dir_fd, const char **last, struct
 /* Walks to the directory holding the last component of `path`: *dir_fd is
  * that directory (close it), name the last component without trailing
  * slashes ("" for the root itself), *name_end its end in path. */
-static int walk_to_last(const char *path, int *dir_fd, char name[NAME_MAX + 1],
+static int walk_to_last(int base_fd, const char *path, int *dir_fd, char name[NAME_MAX + 1],
 			const char **name_end, struct lb_err *err)
 {
 	const char *last;
-	int rc = walk_parents(path, dir_fd, &last, err);
+	int rc = walk_parents(base_fd, path, dir_fd, &last, err);
 	if (rc)
 		return rc;
 	size_t n = strcspn(last, "/");
@@ -106,7 +111,7 @@ int lb_open_dir_nofollow(const char *path, int *fd_out, struct lb_err *err)
 	int dir_fd;
 	char name[NAME_MAX + 1];
 	const char *name_end;
-	int rc = walk_to_last(path, &dir_fd, name, &name_end, err);
+	int rc = walk_to_last(AT_FDCWD, path, &dir_fd, name, &name_end, err);
 	if (rc)
 		return rc;
 	int fd = openat(dir_fd, name[0] ? name : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -136,11 +141,16 @@ static const char *kind_of(mode_t mode)
 
 int lb_open_file_nofollow(const char *path, int *fd_out, struct lb_err *err)
 {
+	return lb_open_file_nofollow_at(AT_FDCWD, path, fd_out, err);
+}
+
+int lb_open_file_nofollow_at(int base_fd, const char *path, int *fd_out, struct lb_err *err)
+{
 	*fd_out = -1;
 	int dir_fd;
 	char name[NAME_MAX + 1];
 	const char *name_end;
-	int rc = walk_to_last(path, &dir_fd, name, &name_end, err);
+	int rc = walk_to_last(base_fd, path, &dir_fd, name, &name_end, err);
 	if (rc)
 		return rc;
 	/* Looked at before it is opened: opening a FIFO or a device can block
@@ -174,7 +184,7 @@ int lb_lstat_nofollow(const char *path, struct stat *st, struct lb_err *err)
 	int dir_fd;
 	char name[NAME_MAX + 1];
 	const char *name_end;
-	int rc = walk_to_last(path, &dir_fd, name, &name_end, err);
+	int rc = walk_to_last(AT_FDCWD, path, &dir_fd, name, &name_end, err);
 	if (rc)
 		return rc;
 	if (fstatat(dir_fd, name[0] ? name : ".", st, AT_SYMLINK_NOFOLLOW) != 0)

@@ -22,6 +22,10 @@ int lb_open_dir_nofollow(const char *path, int *fd_out, struct lb_err *err);
  * on the way, or not a regular file: LB_EINTEGRITY. */
 int lb_open_file_nofollow(const char *path, int *fd_out, struct lb_err *err);
 
+/* The same for a relative `path` beneath the directory base_fd, which it
+ * never leaves (an absolute path: LB_EUSAGE); AT_FDCWD: lb_open_file_nofollow. */
+int lb_open_file_nofollow_at(int base_fd, const char *path, int *fd_out, struct lb_err *err);
+
 /* lstat() of `path` whose directories are reached without following links:
  * st describes the last component itself, which may be a link. Missing:
  * LB_ENOTFOUND. */

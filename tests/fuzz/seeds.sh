@@ -155,3 +155,41 @@ seed_oci() { # corpus-dir: selector byte 0 change, 1 image config, 2 v2 metadata
 	printf '\001{"architecture":"amd64","config":{},"history":[{"created_by":"x"}],"os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:%064d"]}}' 0 >"$dir/config"
 	printf '\002[{"Digest":"sha256:%064d","SourceRepository":"127.0.0.1:5000/a/b","HMAC":""}]' 0 >"$dir/distmeta"
 }
+
+# tar-split lines the real tar-split wrote for the tree fuzz_tarsplit.c makes
+# as its layer root (and for a changed one), a Docker 20.10 layer's from the
+# fixture when the cache has one, and lines naming its links and "..". The
+# first byte is the target's mode (tests/fuzz/fuzz_tarsplit.c).
+seed_tarsplit() { # corpus-dir
+	local dir=$1 tmp tar f n=0
+	command -v tar-split >/dev/null || { echo "fuzz: no tar-split; tarsplit seeds are hand-written only"; }
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/root/d"
+	printf 'hello\n' >"$tmp/root/a"
+	head -c 1000 /dev/zero | tr '\0' x >"$tmp/root/d/b"
+	tar --format=gnu --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX \
+		-C "$tmp/root" -cf "$tmp/seed.tar" .
+	printf 'jello\n' >"$tmp/root/a"
+	tar --format=pax --sort=name -C "$tmp/root" -cf "$tmp/changed.tar" .
+	if command -v tar-split >/dev/null; then
+		for f in seed changed; do
+			tar-split disasm --no-stdout --output "$tmp/$f.json.gz" "$tmp/$f.tar" 2>/dev/null
+			{ printf '\020'; zcat "$tmp/$f.json.gz"; } >"$dir/$f-lines"
+			{ printf '\025'; cat "$tmp/$f.json.gz"; } >"$dir/$f-gz"
+			{ printf '\002'; zcat "$tmp/$f.json.gz"; } >"$dir/$f-bytewise"
+		done
+	fi
+	tar=$(fuzz_fixture_tar)
+	if [ -n "$tar" ]; then
+		tar -C "$tmp" -xf "$tar" --wildcards './image/devicemapper/layerdb/sha256/*/tar-split.json.gz'
+		for f in "$tmp"/image/devicemapper/layerdb/sha256/*/tar-split.json.gz; do
+			n=$((n + 1))
+			{ printf '\016'; zcat "$f"; } >"$dir/docker-$n"
+		done
+	fi
+	rm -rf "$tmp"
+	printf '\000{"type":1,"name":"l","size":45,"payload":"AAAAAAAAAAA=","position":0}\n' >"$dir/link"
+	printf '\000{"type":1,"name":"ld/secret","size":45,"payload":"AAAAAAAAAAA=","position":0}\n' >"$dir/link-dir"
+	printf '\000{"type":1,"name":"../outside/secret","size":45,"payload":"AAAAAAAAAAA=","position":0}\n' >"$dir/dotdot"
+	printf '\000{"type":1,"name_raw":"L3RtcA==","size":1,"payload":"AAAAAAAAAAA=","position":0}\n' >"$dir/absolute-raw"
+}
