@@ -117,6 +117,13 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 	if (isatty(STDERR_FILENO) && g->verbosity >= 0)
 		o.progress = lb_xfer_progress;
 	rc = lb_image_push(reg, &ref, l, &o, &res, &err);
+	for (size_t i = 0; i < res.n_blobs && g->verbosity >= 0; i++)
+		if (res.blobs[i].action == LB_BLOB_RESTARTED)
+			fprintf(stderr,
+				"lifeboat: %s: blob %s: the registry lost its upload session %u time(s); "
+				"restarted, %llu bytes sent again\n",
+				ref.domain, res.blobs[i].digest, res.blobs[i].restarts,
+				(unsigned long long)res.blobs[i].bytes_resent);
 	if (!rc) {
 		char full[600];
 		lb_image_ref_format(&ref, full, sizeof(full));

@@ -151,12 +151,15 @@ struct download {
 	uint64_t have, limit;
 	int write_errno;
 	bool too_long;
+	bool answer_started; /* false until this request's first byte */
 };
 
 static int dl_sink(void *ctx, long status, const void *buf, size_t len)
 {
 	struct download *d = ctx;
-	if (status == 200 && d->have) {
+	bool first = !d->answer_started;
+	d->answer_started = true;
+	if (first && status == 200 && d->have) {
 		/* The registry ignored our Range: start the file over. */
 		if (ftruncate(d->fd, 0)) {
 			d->write_errno = errno;
@@ -256,6 +259,7 @@ int lb_pull_blob(struct lb_registry *reg, const char *repo, struct lb_oci_layout
 					.sink = dl_sink, .sink_ctx = &d, .body_max = 1u << 16};
 		struct lb_http_resp resp;
 		uint64_t before = d.have;
+		d.answer_started = false;
 		rc = lb_registry_do(reg, &q, &resp, err);
 		*fetched_bytes += resp.sink_bytes;
 		if (d.too_long)
