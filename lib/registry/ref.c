@@ -161,8 +161,10 @@ int lb_image_ref_parse(const char *s, struct lb_image_ref *ref, struct lb_err *e
 			remote = first_slash + 1;
 		}
 	}
-	if (!ref->domain[0] || !strcmp(ref->domain, "index.docker.io"))
+	if (!ref->domain[0] || !strcmp(ref->domain, "index.docker.io")) {
+		memset(ref->domain, 0, sizeof(ref->domain)); /* same bytes as a parse of "docker.io/" */
 		strcpy(ref->domain, "docker.io");
+	}
 	bool hub = !strcmp(ref->domain, "docker.io");
 	if (!lb_repo_path_valid(remote))
 		return lb_fail(err, LB_EUSAGE,

@@ -29,8 +29,10 @@ static size_t token(struct cursor *c, const char **start)
 	return (size_t)(c->p - *start);
 }
 
-/* A token or a quoted string into out (NUL-terminated); -1 if malformed or
- * longer than cap - 1. token68 values ("abc==") are tokens plus '='/'/'. */
+/* A quoted string, or an unquoted value, into out (NUL-terminated); -1 if
+ * malformed or longer than cap - 1. Unquoted values run to a comma or
+ * blank: stricter than RFC 7235's token would refuse unquoted URLs that
+ * registries in the wild send. */
 static int value(struct cursor *c, char *out, size_t cap)
 {
 	size_t n = 0;
@@ -53,7 +55,8 @@ static int value(struct cursor *c, char *out, size_t cap)
 			return -1;
 		c->p++;
 	} else {
-		while (c->p < c->end && (is_tchar(*c->p) || *c->p == '/' || *c->p == '=')) {
+		while (c->p < c->end && (unsigned char)*c->p > 0x20 && *c->p != ',' && *c->p != '"' &&
+		       *c->p != 0x7f) {
 			if (n + 1 >= cap)
 				return -1;
 			out[n++] = *c->p++;
