@@ -51,7 +51,7 @@ static void hostile_references_are_refused(void **state)
 	(void)state;
 	static const char *const bad[] = {"", "UPPER/x", "a//b", "../x", "a/../b", "x/./y", "-x",
 					  "x-", "x:", "x:-t", "h:99999/x", "h:0/x", "a..b/c", "x@sha256:abc",
-					  "x@md5:" D64, "a b", "a/b/", "/a", D64, "x:t:u",
+					  ("x@md5:" D64), "a b", "a/b/", "/a", D64, "x:t:u",
 					  "h-.x/y", "[::1]:5000/x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct lb_image_ref r;
