@@ -1,6 +1,7 @@
 #include "util/size.h"
 
 #include <stdio.h>
+#include <string.h>
 
 char *lb_size_human(char *buf, size_t cap, uint64_t bytes)
 {
@@ -43,5 +44,27 @@ int lb_parse_u64(const char *s, uint64_t max, uint64_t *out)
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
 	*out = v;
+	return 0;
+}
+
+int lb_parse_size(const char *s, uint64_t *out)
+{
+	char digits[32];
+	size_t n = strspn(s, "0123456789");
+	if (n == 0 || n >= sizeof(digits))
+		return -1;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	static const char units[] = "BKMGT";
+	const char *unit = s + n, *at = *unit ? strchr(units, *unit) : units;
+	if (!at)
+		return -1;
+	if (*unit && unit[1] && strcmp(unit + 1, "iB") && !(unit[1] == 'B' && !unit[2]))
+		return -1;
+	unsigned shift = 10u * (unsigned)(at - units);
+	uint64_t v;
+	if (lb_parse_u64(digits, UINT64_MAX >> shift, &v))
+		return -1;
+	*out = v << shift;
 	return 0;
 }

@@ -14,4 +14,9 @@ char *lb_size_human(char *buf, size_t cap, uint64_t bytes);
  * Returns 0, or -1 if it is not one. */
 int lb_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* A size for people to type: a number with an optional binary unit
+ * (B, K, M, G, T; "KiB"/"MiB" spellings too), e.g. "8M", "512K", "1048576".
+ * Returns 0, or -1 if it is not one or overflows. */
+int lb_parse_size(const char *s, uint64_t *out);
+
 #endif

@@ -193,3 +193,28 @@ seed_tarsplit() { # corpus-dir
 	printf '\000{"type":1,"name":"../outside/secret","size":45,"payload":"AAAAAAAAAAA=","position":0}\n' >"$dir/dotdot"
 	printf '\000{"type":1,"name_raw":"L3RtcA==","size":1,"payload":"AAAAAAAAAAA=","position":0}\n' >"$dir/absolute-raw"
 }
+
+# References in the shapes operators type, and hostile ones.
+seed_registry_ref() { # corpus-dir
+	local dir=$1 i=0 s
+	for s in busybox library/busybox:1.36 docker.io/library/busybox index.docker.io/x/y:z \
+		127.0.0.1:5000/team/app:v1 localhost/a/b localhost:5000/a__b/c-d/e.f:latest \
+		"registry.example.com:443/a/b@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+		"x:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+		../etc/passwd "a/../b" UPPER/x "h:99999/x" "a//b" "-x" "x:-t"; do
+		printf '%s' "$s" >"$dir/seed-$i"
+		i=$((i + 1))
+	done
+}
+
+# WWW-Authenticate values as registries send them.
+seed_www_authenticate() { # corpus-dir
+	local dir=$1 i=0 s
+	for s in 'Basic realm="Registry Realm"' \
+		'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"' \
+		'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull,push",error="insufficient_scope"' \
+		'bearer realm=https://x/t, service=x' 'Basic realm="a\"b", Bearer realm="x"' 'Negotiate abc=='; do
+		printf '%s' "$s" >"$dir/seed-$i"
+		i=$((i + 1))
+	done
+}

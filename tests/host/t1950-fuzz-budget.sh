@@ -22,7 +22,10 @@ pool_table 1000000
 daemon_json_edit 550000
 image 90000
 doctor 12000
-tarsplit 15000"
+tarsplit 15000
+registry_ref 300000
+www_authenticate 150000
+oci 100000"
 
 test_expect_success "every target in tests/fuzz/ has a budget here" '
 	for src in "$TOP"/tests/fuzz/fuzz_*.c; do

@@ -1,0 +1,52 @@
+#ifndef LIFEBOAT_MIGRATE_VERBS_H
+#define LIFEBOAT_MIGRATE_VERBS_H
+
+#include "cli/cli.h"
+#include "registry/connect.h"
+#include "registry/image.h"
+
+int cmd_migrate_push(int argc, char **argv, struct lb_globals *g);
+int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g);
+
+/* The registry options push and pull share (migrate/xfer.c). */
+enum { LB_XOPT_CREDS = 0x2000, LB_XOPT_AUTHFILE, LB_XOPT_TLS_VERIFY, LB_XOPT_CACERT, LB_XOPT_JOBS,
+       LB_XOPT_TIMEOUT };
+#define LB_XFER_LONGOPTS                                                                        \
+	{"creds", required_argument, NULL, LB_XOPT_CREDS},                                        \
+		{"authfile", required_argument, NULL, LB_XOPT_AUTHFILE},                          \
+		{"tls-verify", required_argument, NULL, LB_XOPT_TLS_VERIFY},                      \
+		{"cacert", required_argument, NULL, LB_XOPT_CACERT},                              \
+		{"jobs", required_argument, NULL, LB_XOPT_JOBS},                                  \
+		{"timeout", required_argument, NULL, LB_XOPT_TIMEOUT}
+#define LB_XFER_HELP                                                                            \
+	"  --creds USER:PASS  registry credentials\n"                                            \
+	"  --authfile FILE    a Docker config.json with \"auths\" (default\n"                     \
+	"                     $DOCKER_CONFIG/config.json, ~/.docker/config.json);\n"             \
+	"                     credential helpers are not run yet: use --creds\n"                \
+	"  --tls-verify=false no certificate check, and plain http allowed (plain\n"              \
+	"                     http is also tried for 127.0.0.0/8, as Docker does)\n"             \
+	"  --cacert FILE      trust this CA (default: the system's, plus\n"                      \
+	"                     /etc/docker/certs.d/<host:port>/ca.crt)\n"                         \
+	"  --jobs N           blobs at once (default 3)\n"                                       \
+	"  --timeout SECONDS  cut and retry a transfer that moves nothing this long\n"            \
+	"                     (default 30)\n"                                                    \
+	"  --json             print a summary as JSON\n"
+
+struct lb_xfer_cli {
+	struct lb_connect_opts conn;
+	unsigned jobs;
+};
+
+void lb_xfer_cli_init(struct lb_xfer_cli *x);
+
+/* Handles a shared option: 1 if it was one, 0 if not, or LB_EUSAGE after
+ * printing the usage error for `cmd`. */
+int lb_xfer_cli_opt(struct lb_xfer_cli *x, const char *cmd, int c, const char *arg);
+
+/* The per-blob line on a terminal (stderr), for image opts' progress. */
+void lb_xfer_progress(void *ctx, const struct lb_push_blob *b, uint64_t done);
+
+/* The --json summary on stdout. */
+void lb_xfer_print_json(const struct lb_image_xfer *res, const char *ref, bool push);
+
+#endif
