@@ -44,6 +44,22 @@ static int write_file(const char *dir, const char *name, const char *text, size_
 	return fclose(f) == 0 && n == len ? 0 : -1;
 }
 
+static char top_dir[] = "/tmp/lb-fuzz-tarsplit.XXXXXX";
+
+/* What layer_root made, removed when the fuzzer exits. */
+static void remove_root(void)
+{
+	static const char *const made[] = { "root/a", "root/d/b", "root/l", "root/ld",
+					     "outside/secret", "root/d", "root", "outside" };
+	char path[512];
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", top_dir, made[i]);
+		if (unlink(path) != 0)
+			rmdir(path);
+	}
+	rmdir(top_dir);
+}
+
 /* The root, made on the first call and kept for the process: "a" (hello),
  * "d/b" (1000 bytes of 'x'), links to a file and a directory outside. */
 static int layer_root(void)
@@ -51,9 +67,10 @@ static int layer_root(void)
 	static int root_fd = -1;
 	if (root_fd >= 0)
 		return root_fd;
-	static char top[] = "/tmp/lb-fuzz-tarsplit.XXXXXX";
-	if (!mkdtemp(top))
+	const char *top = mkdtemp(top_dir);
+	if (!top)
 		abort();
+	atexit(remove_root);
 	char root[256], path[512];
 	snprintf(root, sizeof(root), "%s/root", top);
 	snprintf(path, sizeof(path), "%s/outside", top);
