@@ -5,6 +5,7 @@
 #include "registry/connect.h"
 #include "registry/image.h"
 
+int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g);
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g);
 int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g);
 

@@ -20,13 +20,13 @@
 #define LIFEBOAT_LAYER_BLOB_H
 
 #include "layer/sink.h"
+#include "oci/digest.h"
 #include "util/error.h"
 
 #include <stdint.h>
 
 enum lb_compress { LB_COMPRESS_GZIP, LB_COMPRESS_ZSTD, LB_COMPRESS_NONE };
 
-#define LB_DIGEST_LEN 71 /* "sha256:" and 64 hex */
 
 struct lb_blob_info {
 	char diff_id[LB_DIGEST_LEN + 1]; /* sha256 of the uncompressed tar */

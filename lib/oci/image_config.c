@@ -1,19 +1,11 @@
 /* lifeboat: the committed image's config (see image_config.h). */
 #include "oci/image_config.h"
 
+#include "oci/digest.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool is_sha256_digest(const char *s)
-{
-	if (strncmp(s, "sha256:", 7) || strlen(s) != 71)
-		return false;
-	for (const char *p = s + 7; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
-}
 
 int lb_image_config_parse(const char *text, size_t len, const char *origin, json_t **doc,
 			  json_t **diff_ids, struct lb_err *err)
@@ -41,7 +33,7 @@ int lb_image_config_parse(const char *text, size_t len, const char *origin, json
 	json_t *id;
 	json_array_foreach(ids, i, id)
 	{
-		if (!json_is_string(id) || !is_sha256_digest(json_string_value(id))) {
+		if (!json_is_string(id) || !lb_digest_valid(json_string_value(id))) {
 			json_decref(d);
 			return lb_fail(err, LB_EINTEGRITY, "%s: rootfs.diff_ids[%zu] is no sha256 digest",
 				       origin, i);
@@ -88,7 +80,7 @@ int lb_image_config_commit(const char *base, size_t base_len, const char *origin
 	int rc = lb_image_config_parse(base, base_len, origin, &doc, &ids, err);
 	if (rc)
 		return rc;
-	if (meta->diff_id && !is_sha256_digest(meta->diff_id)) {
+	if (meta->diff_id && !lb_digest_valid(meta->diff_id)) {
 		json_decref(doc);
 		return lb_fail(err, LB_EUSAGE, "%s: not a sha256 diff id", meta->diff_id);
 	}

@@ -1,0 +1,230 @@
+/* lifeboat migrate commit: a container's changes, with its image's layers, as
+ * an image in an OCI layout or a docker-archive tar, with dockerd dead.
+ * Parses options and calls lb_migrate_commit (lib/migrate/commit.h). */
+#include "migrate/archive.h"
+#include "migrate/commit.h"
+#include "migrate/staging.h"
+#include "migrate/verbs.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+	fputs("Usage: lifeboat migrate commit [options] <container> -o PATH\n"
+	      "\n"
+	      "Commit a container's changes into an image, from Docker's files and the thin\n"
+	      "pool alone (dockerd may be dead), the way 'docker commit' would: the image's\n"
+	      "own layers unchanged, plus one layer holding the container's changes against\n"
+	      "its init layer (so /etc/hosts, /etc/hostname, /etc/resolv.conf and /.dockerenv\n"
+	      "stay out unless the container changed them), and the image config with the\n"
+	      "container's Config and one more history entry. Each base layer's exact tar is\n"
+	      "rebuilt from Docker's tar-split and the layer's own thin device, every file's\n"
+	      "CRC-64 checked, and its sha256 must equal the layer's diff id.\n"
+	      "\n"
+	      "Every device is mounted read-only; a container whose journal is dirty (killed\n"
+	      "while writing) is read through a copy-on-write replay, so the image holds its\n"
+	      "last committed state and the pool is not written. Refused (exit 4) while the\n"
+	      "container runs under a live dockerd.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o, --output PATH     where to write the image (required)\n"
+	      "  --format oci|docker-archive\n"
+	      "                        an OCI image layout directory (default), or a tar that\n"
+	      "                        'docker load' reads\n"
+	      "  --tag REF             the image's name: the layout's ref name, the archive's\n"
+	      "                        RepoTags (default: <container>:lifeboat for archives,\n"
+	      "                        'latest' in a layout)\n"
+	      "  --compress gzip|zstd  layer compression (default gzip, on every core); zstd\n"
+	      "                        needs --manifest oci\n"
+	      "  --manifest docker|oci the manifest's kind (default docker: Docker schema 2)\n"
+	      "  --message TEXT        the history entry's comment (docker commit -m)\n"
+	      "  --author TEXT         the author (docker commit -a)\n"
+	      "  --change INSTR        a Dockerfile instruction applied to the config, as\n"
+	      "                        docker commit -c: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,\n"
+	      "                        USER, VOLUME, WORKDIR, HEALTHCHECK, ONBUILD, STOPSIGNAL\n"
+	      "                        (repeatable)\n"
+	      "  --no-replay           read the on-disk state of a dirty journal, without what\n"
+	      "                        was committed only to the journal\n"
+	      "  --daemon-json FILE    Docker's daemon config (default /etc/docker/daemon.json)\n"
+	      "  --root DIR            Docker data root (default /var/lib/docker)\n"
+	      "  --json                print a summary as JSON: digests, layers, seconds\n"
+	      "  -q, -v                quieter, more verbose\n"
+	      "\n"
+	      "Exit codes: 0 committed; 1 failed; 2 usage; 3 container, layer or file not\n"
+	      "found; 4 refused (running under a live dockerd, a device Docker deleted); 5 a\n"
+	      "layer that does not rebuild to its diff id (tar-split or CRC-64 mismatch),\n"
+	      "corrupt metadata.\n"
+	      "\n"
+	      "Example:\n"
+	      "  lifeboat migrate commit web -o /srv/web.oci --tag web:moved\n"
+	      "  lifeboat migrate commit web --format docker-archive -o web.tar && docker load -i web.tar\n",
+	      out);
+}
+
+static void say_stderr(void *ctx, const char *line)
+{
+	const struct lb_globals *g = ctx;
+	if (g->verbosity >= 0)
+		fprintf(stderr, "lifeboat: %s\n", line);
+}
+
+static json_t *summary_json(const struct lb_commit_result *r, const char *output,
+			    const char *format)
+{
+	json_t *layers = json_array();
+	for (size_t i = 0; i < r->n_layers; i++)
+		json_array_append_new(
+			layers, json_pack("{s:s, s:s, s:I, s:I, s:s}", "digest", r->layers[i].digest,
+					  "diff_id", r->layers[i].diff_id, "size",
+					  (json_int_t)r->layers[i].size, "tar_bytes",
+					  (json_int_t)r->layers[i].tar_bytes, "from",
+					  r->layers[i].origin == LB_LAYER_FROM_CONTAINER ? "container"
+											  : "tar-split"));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:s, s:f}", "container",
+			 r->container_name, "id", r->container_id, "output", output, "format",
+			 format, "manifest", r->manifest_digest, "config", r->config_digest,
+			 "layers", layers, "empty_layer", r->empty_layer, "changes",
+			 (json_int_t)r->n_changes, "journal",
+			 r->replayed ? "replayed-into-cow"
+			 : r->log_state == LB_FSLOG_DIRTY ? "dirty-not-replayed"
+			 : r->log_state == LB_FSLOG_CLEAN ? "clean"
+							  : "unknown",
+			 "seconds", r->seconds);
+}
+
+int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
+{
+	enum { OPT_FORMAT = 1, OPT_TAG, OPT_COMPRESS, OPT_MANIFEST, OPT_MESSAGE, OPT_AUTHOR,
+	       OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON };
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"format", required_argument, NULL, OPT_FORMAT},
+					     {"tag", required_argument, NULL, OPT_TAG},
+					     {"compress", required_argument, NULL, OPT_COMPRESS},
+					     {"manifest", required_argument, NULL, OPT_MANIFEST},
+					     {"message", required_argument, NULL, OPT_MESSAGE},
+					     {"author", required_argument, NULL, OPT_AUTHOR},
+					     {"change", required_argument, NULL, OPT_CHANGE},
+					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
+					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
+					     LB_GLOBAL_LONGOPTS,
+					     {0}};
+	struct lb_commit_opts o = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_DOCKER};
+	const char *output = NULL, *format = "oci", *tag = NULL;
+	const char **changes = calloc((size_t)argc + 1, sizeof(*changes));
+	if (!changes)
+		return LB_EFAIL;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+		if (lb_global_opt(c, optarg, g))
+			continue;
+		switch (c) {
+		case 'o': output = optarg; break;
+		case OPT_FORMAT: format = optarg; break;
+		case OPT_TAG: tag = optarg; break;
+		case OPT_COMPRESS:
+			if (!strcmp(optarg, "gzip"))
+				o.compress = LB_COMPRESS_GZIP;
+			else if (!strcmp(optarg, "zstd"))
+				o.compress = LB_COMPRESS_ZSTD;
+			else
+				goto usage_compress;
+			break;
+		case OPT_MANIFEST:
+			if (!strcmp(optarg, "docker"))
+				o.manifest = LB_MANIFEST_DOCKER;
+			else if (!strcmp(optarg, "oci"))
+				o.manifest = LB_MANIFEST_OCI;
+			else {
+				free(changes);
+				return lb_usage_error("migrate commit", "--manifest %s: docker or oci",
+						      optarg);
+			}
+			break;
+		case OPT_MESSAGE: o.message = optarg; break;
+		case OPT_AUTHOR: o.author = optarg; break;
+		case OPT_CHANGE: changes[o.n_changes++] = optarg; break;
+		case OPT_NO_REPLAY: o.no_replay = true; break;
+		case OPT_DAEMON_JSON: o.daemon_json = optarg; break;
+		case 'h': usage(stdout); free(changes); return LB_OK;
+		default: free(changes); return lb_usage_error("migrate commit", "unknown option");
+		}
+	}
+	if (argc - optind != 1 || !output) {
+		free(changes);
+		return lb_usage_error("migrate commit", "expected <container> -o PATH");
+	}
+	bool archive = !strcmp(format, "docker-archive");
+	if (!archive && strcmp(format, "oci")) {
+		free(changes);
+		return lb_usage_error("migrate commit", "--format %s: oci or docker-archive", format);
+	}
+	if (o.compress == LB_COMPRESS_ZSTD && (o.manifest != LB_MANIFEST_OCI || archive)) {
+		free(changes);
+		return lb_usage_error("migrate commit",
+				      "--compress zstd needs --manifest oci and --format oci: Docker's "
+				      "schema 2 and 'docker load' of the devicemapper era take gzip");
+	}
+	o.data_root = g->docker_root;
+	o.container = argv[optind];
+	o.changes = changes;
+	o.say = say_stderr;
+	o.say_ctx = g;
+	struct lb_err err = {0};
+	/* An archive is built from a layout staged beside it, then removed. */
+	char staged[PATH_MAX];
+	if (archive) {
+		int n = snprintf(staged, sizeof(staged), "%s.lifeboat-layout", output);
+		if (n < 0 || (size_t)n >= sizeof(staged)) {
+			free(changes);
+			return lb_usage_error("migrate commit", "-o %s: path too long", output);
+		}
+		o.layout_dir = staged;
+	} else {
+		o.layout_dir = output;
+		o.ref_name = tag;
+	}
+	struct lb_commit_result *res = calloc(1, sizeof(*res));
+	if (!res) {
+		free(changes);
+		return LB_EFAIL;
+	}
+	rc = lb_migrate_commit(&o, res, &err);
+	if (!rc && archive) {
+		char deftag[300];
+		snprintf(deftag, sizeof(deftag), "%s:lifeboat", res->container_name);
+		rc = lb_docker_archive_from_layout(staged, NULL, output, tag ? tag : deftag, &err);
+		if (!rc)
+			rc = lb_staged_layout_remove(staged, &err);
+	}
+	if (rc) {
+		lb_print_error("%s", err.msg);
+	} else if (g->json) {
+		json_t *j = summary_json(res, output, format);
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		if (g->verbosity > 0)
+			for (size_t i = 0; i < res->n_layers; i++)
+				fprintf(stderr, "lifeboat: layer %zu: %s (%llu bytes, %s)\n", i + 1,
+					res->layers[i].digest, (unsigned long long)res->layers[i].size,
+					res->layers[i].origin == LB_LAYER_FROM_CONTAINER
+						? "the container's changes"
+						: "rebuilt from tar-split");
+		if (g->verbosity >= 0 && res->empty_layer)
+			fprintf(stderr, "lifeboat: %s changed nothing: no new layer\n",
+				res->container_name);
+		printf("%s\n", res->manifest_digest);
+	}
+	free(res);
+	free(changes);
+	return rc;
+usage_compress:
+	free(changes);
+	return lb_usage_error("migrate commit", "--compress %s: gzip or zstd", optarg);
+}
