@@ -1,5 +1,9 @@
 /* lifeboat migrate pull: an image from a registry into an OCI image layout. */
+#include "migrate/archive.h"
+#include "migrate/staging.h"
 #include "migrate/verbs.h"
+
+#include <stdbool.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +11,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("Usage: lifeboat migrate pull [options] <REF> -o <LAYOUT-DIR>\n"
+	fputs("Usage: lifeboat migrate pull [options] <REF> -o PATH\n"
 	      "\n"
 	      "Download an image from a registry into an OCI image layout directory\n"
 	      "(created if missing; an existing layout is added to). A manifest list or\n"
@@ -17,7 +21,11 @@ static void usage(FILE *out)
 	      "image's ref name in index.json is REF's tag (or digest, or \"latest\").\n"
 	      "\n"
 	      "Options:\n"
-	      "  -o, --output DIR   the layout directory (required)\n"
+	      "  -o, --output PATH  the layout directory, or the archive (required)\n"
+	      "  --format oci|docker-archive\n"
+	      "                     an OCI image layout (default), or a tar 'docker load'\n"
+	      "                     reads (staged as PATH.lifeboat-layout, then removed;\n"
+	      "                     its entry names come from checked digests only)\n"
 	      "  --platform OS/ARCH[/VARIANT]  for a multi-platform image (default\n"
 	      "                     linux/amd64)\n" LB_XFER_HELP
 	      "  -q, -v             quieter, more verbose\n"
@@ -31,15 +39,16 @@ static void usage(FILE *out)
 
 int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_PLATFORM = 1 };
+	enum { OPT_PLATFORM = 1, OPT_FORMAT };
 	static const struct option opts[] = {LB_XFER_LONGOPTS,
 					     {"output", required_argument, NULL, 'o'},
 					     {"platform", required_argument, NULL, OPT_PLATFORM},
+					     {"format", required_argument, NULL, OPT_FORMAT},
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
 	struct lb_xfer_cli x;
 	lb_xfer_cli_init(&x);
-	const char *out_dir = NULL, *platform = "linux/amd64";
+	const char *out_dir = NULL, *platform = "linux/amd64", *format = "oci";
 	int c, r;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS "o:", opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -52,12 +61,22 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 		switch (c) {
 		case 'o': out_dir = optarg; break;
 		case OPT_PLATFORM: platform = optarg; break;
+		case OPT_FORMAT: format = optarg; break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("migrate pull", "unknown option");
 		}
 	}
 	if (argc - optind != 1 || !out_dir)
-		return lb_usage_error("migrate pull", "want <REF> and -o <LAYOUT-DIR>");
+		return lb_usage_error("migrate pull", "want <REF> and -o PATH");
+	bool archive = !strcmp(format, "docker-archive");
+	if (!archive && strcmp(format, "oci"))
+		return lb_usage_error("migrate pull", "--format %s: oci or docker-archive", format);
+	char staged[4200];
+	const char *archive_path = out_dir;
+	if (archive) {
+		snprintf(staged, sizeof(staged), "%s.lifeboat-layout", out_dir);
+		out_dir = staged;
+	}
 	struct lb_err err = {0};
 	struct lb_image_ref ref;
 	struct lb_image_xfer_opts o = {.jobs = x.jobs, .state_fd = -1};
@@ -78,6 +97,18 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 	if (isatty(STDERR_FILENO) && g->verbosity >= 0)
 		o.progress = lb_xfer_progress;
 	rc = lb_image_pull(reg, &ref, l, &o, &res, &err);
+	lb_oci_layout_close(l);
+	l = NULL;
+	if (!rc && archive) {
+		char tag[600];
+		lb_image_ref_format(&ref, tag, sizeof(tag));
+		/* RepoTags wants name:tag; a digest reference gets no tag. */
+		bool by_digest = strchr(tag, '@') != NULL;
+		rc = lb_docker_archive_from_layout(staged, NULL, archive_path,
+						   by_digest ? NULL : tag, &err);
+	}
+	if (!rc && archive)
+		rc = lb_staged_layout_remove(staged, &err);
 	if (!rc) {
 		char full[600];
 		lb_image_ref_format(&ref, full, sizeof(full));

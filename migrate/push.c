@@ -1,8 +1,11 @@
 /* lifeboat migrate push: an OCI image layout to a registry, resumable. */
+#include "migrate/push.h"
 #include "migrate/verbs.h"
 #include "util/size.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +13,17 @@
 
 static void usage(FILE *out)
 {
-	fputs("Usage: lifeboat migrate push [options] <LAYOUT-DIR>[:NAME] <REF>\n"
+	fputs("Usage: lifeboat migrate push [options] <container> <REF>\n"
+	      "       lifeboat migrate push [options] <LAYOUT-DIR>[:NAME] <REF>\n"
+	      "\n"
+	      "A container (by name or id; dockerd may be dead) is first committed as\n"
+	      "'migrate commit' does, into a staged layout under\n"
+	      "/var/lib/lifeboat/staging/<container id>/, removed after a complete push.\n"
+	      "Its image's own layers go cheapest first: a blob Docker's distribution\n"
+	      "metadata names that the repository has is skipped, one in another\n"
+	      "repository of the same registry is mounted from there, and only otherwise\n"
+	      "is the layer rebuilt from Docker's tar-split and uploaded. A rerun after a\n"
+	      "failure pushes the staged image again without committing it again.\n"
 	      "\n"
 	      "Upload the image in an OCI image layout directory to a registry (OCI\n"
 	      "distribution API): blobs the repository has are skipped (HEAD), blobs of\n"
@@ -36,6 +49,10 @@ static void usage(FILE *out)
 	      "  --mount-from REPO  try a cross-repository mount from REPO (same\n"
 	      "                     registry) before uploading a blob\n"
 	      "  --state-dir DIR    keep the upload journal here instead of in the layout\n"
+	      "  --compress gzip|zstd, --manifest docker|oci, --no-replay\n"
+	      "                     for a container: as in 'migrate commit' (defaults gzip,\n"
+	      "                     docker: Docker schema 2, which every engine reads)\n"
+	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
 	      "  -q, -v             quieter, more verbose\n"
 	      "\n"
 	      "On a terminal, stderr shows each blob's progress; nothing when it is a pipe.\n"
@@ -47,11 +64,22 @@ static void usage(FILE *out)
 	      out);
 }
 
+static void say_stderr(void *ctx, const char *line)
+{
+	const struct lb_globals *g = ctx;
+	if (g->verbosity >= 0)
+		fprintf(stderr, "lifeboat: %s\n", line);
+}
+
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_CHUNK = 1, OPT_MOUNT_FROM, OPT_STATE_DIR };
+	enum { OPT_CHUNK = 1, OPT_MOUNT_FROM, OPT_STATE_DIR, OPT_COMPRESS, OPT_MANIFEST,
+	       OPT_NO_REPLAY };
 	static const struct option opts[] = {LB_XFER_LONGOPTS,
 					     {"chunk-size", required_argument, NULL, OPT_CHUNK},
+					     {"compress", required_argument, NULL, OPT_COMPRESS},
+					     {"manifest", required_argument, NULL, OPT_MANIFEST},
+					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
 					     {"mount-from", required_argument, NULL, OPT_MOUNT_FROM},
 					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     LB_GLOBAL_LONGOPTS,
@@ -60,6 +88,7 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 	lb_xfer_cli_init(&x);
 	uint64_t chunk = 16u << 20;
 	const char *state_dir = NULL;
+	struct lb_commit_opts copts = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_DOCKER};
 	int c, r;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -77,6 +106,19 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 			break;
 		case OPT_MOUNT_FROM: x.conn.mount_from = optarg; break;
 		case OPT_STATE_DIR: state_dir = optarg; break;
+		case OPT_COMPRESS:
+			if (strcmp(optarg, "gzip") && strcmp(optarg, "zstd"))
+				return lb_usage_error("migrate push", "--compress %s: gzip or zstd",
+						      optarg);
+			copts.compress = optarg[0] == 'z' ? LB_COMPRESS_ZSTD : LB_COMPRESS_GZIP;
+			break;
+		case OPT_MANIFEST:
+			if (strcmp(optarg, "docker") && strcmp(optarg, "oci"))
+				return lb_usage_error("migrate push", "--manifest %s: docker or oci",
+						      optarg);
+			copts.manifest = optarg[0] == 'o' ? LB_MANIFEST_OCI : LB_MANIFEST_DOCKER;
+			break;
+		case OPT_NO_REPLAY: copts.no_replay = true; break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("migrate push", "unknown option");
 		}
@@ -107,7 +149,16 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 			return lb_exit_for_errno(errno);
 		}
 	}
-	if ((rc = lb_oci_layout_open(dir, &l, &err)))
+	/* A directory holding an OCI layout is pushed as it is; anything else
+	 * names a container. */
+	char marker[4200];
+	snprintf(marker, sizeof(marker), "%s/oci-layout", dir);
+	bool is_layout = !name ? access(marker, F_OK) == 0 : true;
+	if (!is_layout && copts.compress == LB_COMPRESS_ZSTD && copts.manifest != LB_MANIFEST_OCI) {
+		rc = lb_fail(&err, LB_EUSAGE, "--compress zstd needs --manifest oci");
+		goto out;
+	}
+	if (is_layout && (rc = lb_oci_layout_open(dir, &l, &err)))
 		goto out;
 	if ((rc = lb_registry_connect(&ref, &x.conn, &reg, &err)))
 		goto out;
@@ -116,7 +167,30 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 				       .layout_ref = name};
 	if (isatty(STDERR_FILENO) && g->verbosity >= 0)
 		o.progress = lb_xfer_progress;
-	rc = lb_image_push(reg, &ref, l, &o, &res, &err);
+	if (is_layout) {
+		rc = lb_image_push(reg, &ref, l, &o, &res, &err);
+	} else {
+		copts.data_root = g->docker_root;
+		copts.container = argv[optind];
+		copts.say = say_stderr;
+		copts.say_ctx = g;
+		struct lb_push_container_opts po = {.commit = copts, .reg = reg, .ref = &ref,
+						    .xfer = o};
+		struct lb_push_container_result *pr = calloc(1, sizeof(*pr));
+		if (!pr) {
+			rc = lb_fail(&err, LB_EFAIL, "out of memory");
+			goto out;
+		}
+		rc = lb_migrate_push_container(&po, &res, pr, &err);
+		if (pr->reused_stage && g->verbosity >= 0)
+			fprintf(stderr, "lifeboat: %s: pushing the image a previous run staged in %s\n",
+				argv[optind], pr->stage_dir);
+		if (rc && pr->stage_dir[0] && g->verbosity >= 0)
+			fprintf(stderr, "lifeboat: the staged image stays in %s: run the same push "
+					"again to continue\n",
+				pr->stage_dir);
+		free(pr);
+	}
 	for (size_t i = 0; i < res.n_blobs && g->verbosity >= 0; i++)
 		if (res.blobs[i].action == LB_BLOB_RESTARTED)
 			fprintf(stderr,

@@ -475,8 +475,17 @@ int lb_migrate_commit(const struct lb_commit_opts *o, struct lb_commit_result *r
 	if ((rc = lb_oci_layout_create(o->layout_dir, &x.layout, err)))
 		goto out;
 	for (size_t i = 0; i < n_chain; i++) {
-		if ((rc = rebuild_layer(&x, &chain[i], &res->layers[res->n_layers], err)))
+		struct lb_commit_layer *cl = &res->layers[res->n_layers];
+		bool provided = false;
+		if (o->base_layer && (rc = o->base_layer(o->base_ctx, &chain[i], cl, &provided, err)))
 			goto out;
+		if (provided) {
+			cl->origin = LB_LAYER_FROM_REGISTRY;
+			snprintf(cl->diff_id, sizeof(cl->diff_id), "%s", chain[i].diff_id);
+			snprintf(cl->chain_id, sizeof(cl->chain_id), "%s", chain[i].chain_id);
+		} else if ((rc = rebuild_layer(&x, &chain[i], cl, err))) {
+			goto out;
+		}
 		res->n_layers++;
 	}
 	bool has_layer = false;

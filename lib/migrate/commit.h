@@ -9,6 +9,7 @@
 #ifndef LIFEBOAT_MIGRATE_COMMIT_H
 #define LIFEBOAT_MIGRATE_COMMIT_H
 
+#include "docker/layerdb.h"
 #include "fslog/fslog.h"
 #include "layer/blob.h"
 #include "oci/manifest.h"
@@ -20,6 +21,19 @@
 
 /* Lines for the operator (what was read how, what was skipped); may be NULL. */
 typedef void (*lb_commit_say_fn)(void *ctx, const char *line);
+
+#define LB_COMMIT_MAX_LAYERS 128
+
+/* FROM_REGISTRY: a base layer not staged, because the push's registry has
+ * its blob or can mount it (lib/migrate/push.h). */
+enum lb_layer_origin { LB_LAYER_FROM_TARSPLIT, LB_LAYER_FROM_CONTAINER, LB_LAYER_FROM_REGISTRY };
+
+struct lb_commit_layer {
+	char digest[80], diff_id[80];
+	uint64_t size, tar_bytes;
+	enum lb_layer_origin origin;
+	char chain_id[80]; /* "" for the container's own layer */
+};
 
 struct lb_commit_opts {
 	const char *data_root;   /* NULL: /var/lib/docker */
@@ -36,17 +50,11 @@ struct lb_commit_opts {
 	int threads;             /* compression threads; 0: every core */
 	lb_commit_say_fn say;
 	void *say_ctx;
-};
-
-#define LB_COMMIT_MAX_LAYERS 128
-
-enum lb_layer_origin { LB_LAYER_FROM_TARSPLIT, LB_LAYER_FROM_CONTAINER };
-
-struct lb_commit_layer {
-	char digest[80], diff_id[80];
-	uint64_t size, tar_bytes;
-	enum lb_layer_origin origin;
-	char chain_id[80]; /* "" for the container's own layer */
+	/* Asked for each base layer before it is rebuilt: *provided with out's
+	 * digest and size set means the layer is not staged. May be NULL. */
+	int (*base_layer)(void *ctx, const struct lb_docker_layer *l, struct lb_commit_layer *out,
+			  bool *provided, struct lb_err *err);
+	void *base_ctx;
 };
 
 struct lb_commit_result {

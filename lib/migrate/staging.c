@@ -17,8 +17,7 @@ static int is_blob_name(const char *s)
 	return 1;
 }
 
-/* Unlinks the names in dfd that `keep` rejects not; returns how many others
- * are left. */
+/* Unlinks the names in dfd that `ours` accepts; counts the others in *left. */
 static int clear_dir(int dfd, int (*ours)(const char *), int *left)
 {
 	int dup_fd = dup(dfd);
@@ -42,7 +41,31 @@ static int clear_dir(int dfd, int (*ours)(const char *), int *left)
 
 static int is_layout_file(const char *s)
 {
-	return !strcmp(s, "oci-layout") || !strcmp(s, "index.json");
+	return !strcmp(s, "oci-layout") || !strcmp(s, "index.json") ||
+	       !strcmp(s, "lifeboat-hints.json");
+}
+
+/* The push's upload journals (.lifeboat-push/<host>/<repo...>/): after a
+ * complete push only directories are left; remove those, keep any file. */
+static void remove_empty_dirs(int dfd, const char *name, int depth)
+{
+	if (depth > 64)
+		return;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	int dup_fd = dup(fd);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d && dup_fd >= 0)
+		close(dup_fd);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_empty_dirs(fd, e->d_name, depth + 1);
+	if (d)
+		closedir(d);
+	close(fd);
+	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
 int lb_staged_layout_remove(const char *dir, struct lb_err *err)
@@ -59,6 +82,7 @@ int lb_staged_layout_remove(const char *dir, struct lb_err *err)
 		unlinkat(dfd, "blobs/sha256", AT_REMOVEDIR);
 		unlinkat(dfd, "blobs", AT_REMOVEDIR);
 	}
+	remove_empty_dirs(dfd, ".lifeboat-push", 0);
 	clear_dir(dfd, is_layout_file, &left);
 	close(dfd);
 	if (rmdir(dir) != 0)

@@ -6,7 +6,8 @@
 #include "util/error.h"
 
 /* Removes an OCI layout directory: oci-layout, index.json, blobs/sha256/<hex>
- * and lifeboat's own bookkeeping; anything else there is left, and the
+ * and lifeboat's own bookkeeping (the push's hints, its emptied upload
+ * journal directories); anything else there is left, and the
  * directory with it (LB_EUNSAFE names it). */
 int lb_staged_layout_remove(const char *dir, struct lb_err *err);
 

@@ -397,6 +397,10 @@ static CURLcode perform(struct lb_registry *r, const struct lb_http_req *q, cons
 	resp->status = 0;
 	CURLcode rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_off_t clen = -1;
+	if (curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen) != CURLE_OK)
+		clen = -1;
+	resp->content_length = (int64_t)clen;
 	resp->curl_code = (int)rc;
 	if (x.sink_failed)
 		rc = CURLE_WRITE_ERROR;

@@ -88,6 +88,7 @@ struct lb_http_resp {
 	char digest[128];
 	char content_type[256];
 	uint64_t chunk_min; /* OCI-Chunk-Min-Length, 0 if absent */
+	int64_t content_length; /* the answer's Content-Length (HEAD too), -1 if absent */
 	long retry_after;   /* seconds, -1 if absent */
 	char www_auth[2048];
 };

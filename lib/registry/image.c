@@ -76,6 +76,13 @@ int lb_image_push(struct lb_registry *reg, const struct lb_image_ref *ref, struc
 	for (size_t i = 0; i < n; i++) {
 		uint64_t have;
 		struct lb_push_blob *b = &res->blobs[i];
+		const char *hint = o->mount_hint ? o->mount_hint(o->hint_ctx, b->digest) : NULL;
+		b->mount_from = o->mount_from;
+		if (hint) { /* not staged: the registry has it or mounts it */
+			b->fd = -1;
+			b->mount_from = hint[0] ? hint : NULL;
+			continue;
+		}
 		if ((rc = lb_oci_layout_blob_open(l, b->digest, &b->fd, &have, err)))
 			goto out;
 		if (have != b->size) {
@@ -84,7 +91,6 @@ int lb_image_push(struct lb_registry *reg, const struct lb_image_ref *ref, struc
 				     (unsigned long long)b->size);
 			goto out;
 		}
-		b->mount_from = o->mount_from;
 	}
 	if ((rc = lb_upload_journal_dir(o->state_fd >= 0 ? o->state_fd : lb_oci_layout_dirfd(l),
 					ref->domain, ref->path, &journal_fd, err)))

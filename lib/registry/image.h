@@ -14,6 +14,11 @@ struct lb_image_xfer_opts {
 	unsigned jobs;
 	uint64_t chunk_size;        /* push */
 	const char *mount_from;     /* push: a repository on the same registry */
+	/* push: for a blob the layout lacks, the repository on the same
+	 * registry to mount it from ("" if the target has it already), or NULL
+	 * (then the blob is missing: LB_ENOTFOUND). */
+	const char *(*mount_hint)(void *ctx, const char *digest);
+	void *hint_ctx;
 	int state_fd;               /* push: where .lifeboat-push/ goes; -1: the layout */
 	const char *layout_ref;     /* push: the layout's image name, NULL: its only one */
 	struct lb_platform platform; /* pull */

@@ -175,20 +175,28 @@ static int finish(const struct lb_push_ctx *c, struct lb_push_blob *b, struct se
 	return rc;
 }
 
+int lb_registry_blob_stat(struct lb_registry *reg, const char *repo, const char *digest,
+			  bool *exists, uint64_t *size, struct lb_err *err)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
+	struct lb_http_req q = {.method = "HEAD", .url = path};
+	struct lb_http_resp resp;
+	int rc = lb_registry_do(reg, &q, &resp, err);
+	*exists = !rc && resp.status == 200;
+	*size = *exists && resp.content_length >= 0 ? (uint64_t)resp.content_length : 0;
+	if (!rc && resp.status != 200 && resp.status != 404)
+		rc = lb_fail(err, LB_EFAIL, "%s: HEAD %s blob %s: HTTP %ld", lb_registry_domain(reg),
+			     repo, digest, resp.status);
+	lb_http_resp_free(&resp);
+	return rc;
+}
+
 static int blob_exists(const struct lb_push_ctx *c, const struct lb_push_blob *b, bool *exists,
 		       struct lb_err *err)
 {
-	char path[700];
-	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", c->repo, b->digest);
-	struct lb_http_req q = {.method = "HEAD", .url = path};
-	struct lb_http_resp resp;
-	int rc = lb_registry_do(c->reg, &q, &resp, err);
-	*exists = !rc && resp.status == 200;
-	if (!rc && resp.status != 200 && resp.status != 404)
-		rc = lb_fail(err, LB_EFAIL, "%s: HEAD blob %s: HTTP %ld", lb_registry_domain(c->reg),
-			     b->digest, resp.status);
-	lb_http_resp_free(&resp);
-	return rc;
+	uint64_t size;
+	return lb_registry_blob_stat(c->reg, c->repo, b->digest, exists, &size, err);
 }
 
 /* 201: mounted. 202: the registry opened an upload instead (kept in s). */
@@ -293,6 +301,12 @@ int lb_push_blob(const struct lb_push_ctx *c, struct lb_push_blob *b, struct lb_
 		return rc;
 	}
 
+	if (b->fd < 0)
+		return lb_fail(err, LB_ENOTFOUND,
+			       "%s: blob %s is not here to upload, %s lacks it, and it could not be "
+			       "mounted from %s",
+			       lb_registry_domain(c->reg), b->digest, c->repo,
+			       b->mount_from ? b->mount_from : "another repository");
 	unsigned failures = 0;
 	for (;;) {
 		if (s.offset == 0 && b->size <= s.chunk) {

@@ -17,6 +17,7 @@
 #include "oci/digest.h"
 #include "registry/client.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum lb_blob_action { LB_BLOB_EXISTS, LB_BLOB_MOUNTED, LB_BLOB_UPLOADED, LB_BLOB_RESUMED,
@@ -27,7 +28,8 @@ const char *lb_blob_action_name(enum lb_blob_action a);
 struct lb_push_blob {
 	char digest[LB_DIGEST_CAP];
 	uint64_t size;
-	int fd;                 /* the blob's content, read with pread */
+	int fd;                 /* the blob's content, read with pread; -1: none here,
+				 * the registry must have it or mount it */
 	const char *mount_from; /* a repository on the same registry, or NULL */
 	/* results */
 	enum lb_blob_action action;
@@ -47,6 +49,10 @@ struct lb_push_ctx {
 };
 
 int lb_push_blob(const struct lb_push_ctx *ctx, struct lb_push_blob *b, struct lb_err *err);
+
+/* HEAD of a blob in repo: *exists, and its size from Content-Length. */
+int lb_registry_blob_stat(struct lb_registry *reg, const char *repo, const char *digest,
+			  bool *exists, uint64_t *size, struct lb_err *err);
 
 /* PUTs the manifest under `reference` (tag or digest); checks the digest
  * the registry answers with. */

@@ -71,6 +71,54 @@ test_expect_success "the loaded image runs, and its container exports what the s
 	expect_file_same '$FIXTURE'/changes.listing listing
 '
 
+test_expect_success "the fixture's registry, with the base image Docker pushed and pulled" '
+	mkdir -p /scratch/registry-seed && tar -C /scratch/registry-seed -xf '$FIXTURE'/registry-data.tar
+'
+. "$TOP/tests/registry/registry.sh"
+ip link set lo up
+REGISTRY_SEED=/scratch/registry-seed REGISTRY_WANT_PORT=5000 registry_start >/dev/null
+REG=127.0.0.1:5000
+
+test_expect_success "push changes with dockerd dead: base layers mounted from the repository Docker pulled them from" '
+	"$LIFEBOAT" migrate push changes $REG/rescued/changes:moved --json >push.json &&
+	jq -e "[.blobs[] | select(.action == \"mounted\")] | length == 2" push.json &&
+	for d in $(jq -r ".blobs[] | select(.action == \"mounted\") | .digest" push.json); do
+		grep -q "mount=$d" "$REGISTRY_LOG" &&
+		! grep -E "PUT .*/rescued/changes/blobs/uploads/.*digest=$d" "$REGISTRY_LOG" || exit 1
+	done &&
+	! ls /var/lib/lifeboat/staging/* 2>/dev/null &&
+	no_lifeboat_devices
+'
+
+test_expect_success "skopeo verifies every digest of the pushed image" '
+	registry_skopeo copy "${REGISTRY_SKOPEO_SRC_ARGS[@]}" docker://$REG/rescued/changes:moved dir:/scratch/pushed.dir &&
+	expect_eq "$(jq -r .manifest_digest push.json)" "sha256:$(sha256sum </scratch/pushed.dir/manifest.json | cut -d" " -f1)" "manifest digest"
+'
+
+test_expect_success "the second dockerd pulls it (its diff-id check), runs it, and exports what the source exported" '
+	docker2 pull $REG/rescued/changes:moved >/dev/null &&
+	expect_eq "welcome to the IMAGE" "$(docker2 run --rm --network none $REG/rescued/changes:moved cat /etc/motd)" motd &&
+	docker2 create --name landed-pushed --network none $REG/rescued/changes:moved >/dev/null &&
+	docker2 export landed-pushed | /usr/bin/python3 "$TOP/tests/tools/tar-listing.py" >listing &&
+	expect_file_same '$FIXTURE'/changes.listing listing
+'
+
+test_expect_success "a second push sends nothing: every blob is there" '
+	"$LIFEBOAT" migrate push changes $REG/rescued/changes:moved --json >push2.json &&
+	jq -e "[.blobs[] | select(.action != \"exists\")] | length == 0" push2.json &&
+	jq -e ".bytes_uploaded == 0" push2.json
+'
+
+test_expect_success "migrate pull gives back the same image as a docker-archive that docker load takes" '
+	"$LIFEBOAT" migrate pull $REG/rescued/changes:moved -o /scratch/pulled.oci &&
+	skopeo --insecure-policy copy --quiet oci:/scratch/pulled.oci dir:/scratch/pulled.dir &&
+	cmp /scratch/pulled.dir/manifest.json /scratch/pushed.dir/manifest.json &&
+	"$LIFEBOAT" migrate pull $REG/rescued/changes:moved --format docker-archive -o /scratch/pulled.tar &&
+	! ls -d /scratch/pulled.tar.* 2>/dev/null &&
+	docker2 rmi -f $REG/rescued/changes:moved >/dev/null &&
+	docker2 load -i /scratch/pulled.tar | grep -q "$REG/rescued/changes:moved"
+'
+
 test_expect_success "db, killed while writing: committed through the replay, the pool not written" '
 	"$LIFEBOAT" migrate commit db -o /scratch/db.oci --json >db.json &&
 	jq -e ".journal == \"replayed-into-cow\"" db.json &&

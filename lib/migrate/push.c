@@ -1,0 +1,179 @@
+/* lifeboat: pushing a container (see push.h). */
+#include "migrate/push.h"
+
+#include "docker/dataroot.h"
+#include "docker/distmeta.h"
+#include "migrate/staging.h"
+#include "oci/digest.h"
+#include "registry/push.h"
+#include "util/atomic_at.h"
+#include "util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HINTS_FILE "lifeboat-hints.json"
+
+/* Blobs the stage leaves out, and where the registry gets them. */
+struct hints {
+	json_t *map; /* digest -> "" (the target has it) or a source repository */
+	const struct lb_push_container_opts *o;
+	const char *data_root;
+};
+
+/* "host[:port]/path" as Docker wrote SourceRepository: the domain is the
+ * first component when it looks like a host (Docker's rule); else docker.io. */
+static void split_repository(const char *repo, char *domain, size_t dcap, const char **path)
+{
+	const char *slash = strchr(repo, '/');
+	size_t n = slash ? (size_t)(slash - repo) : 0;
+	bool hostlike = slash && (memchr(repo, '.', n) || memchr(repo, ':', n) ||
+				  (n == 9 && !strncmp(repo, "localhost", 9)));
+	if (hostlike) {
+		snprintf(domain, dcap, "%.*s", (int)n, repo);
+		*path = slash + 1;
+	} else {
+		snprintf(domain, dcap, "docker.io");
+		*path = repo;
+	}
+}
+
+static int base_layer(void *ctx, const struct lb_docker_layer *l, struct lb_commit_layer *out,
+		      bool *provided, struct lb_err *err)
+{
+	struct hints *h = ctx;
+	*provided = false;
+	struct lb_distmeta dm;
+	struct lb_err e2 = {0};
+	if (lb_distmeta_load(h->data_root, l->diff_id, &dm, &e2))
+		return LB_OK; /* built or imported here: no registry knows it */
+	const struct lb_image_ref *ref = h->o->ref;
+	for (size_t i = 0; i < dm.n; i++) {
+		char domain[256];
+		const char *path;
+		split_repository(dm.v[i].repository, domain, sizeof(domain), &path);
+		if (strcmp(domain, ref->domain))
+			continue; /* mounts work only within one registry */
+		bool exists;
+		uint64_t size = 0;
+		int rc = lb_registry_blob_stat(h->o->reg, ref->path, dm.v[i].digest, &exists, &size,
+					       err);
+		const char *from = "";
+		if (!rc && !exists && strcmp(path, ref->path)) {
+			char scope[700];
+			snprintf(scope, sizeof(scope), "repository:%s:pull", path);
+			if (lb_registry_add_scope(h->o->reg, scope, &e2) == LB_OK)
+				rc = lb_registry_blob_stat(h->o->reg, path, dm.v[i].digest, &exists,
+							   &size, err);
+			from = path;
+		}
+		if (rc)
+			return rc;
+		if (!exists || size == 0)
+			continue;
+		snprintf(out->digest, sizeof(out->digest), "%s", dm.v[i].digest);
+		out->size = size;
+		json_object_set_new(h->map, dm.v[i].digest, json_string(from));
+		*provided = true;
+		return LB_OK;
+	}
+	return LB_OK;
+}
+
+static const char *mount_hint(void *ctx, const char *digest)
+{
+	struct hints *h = ctx;
+	return json_string_value(json_object_get(h->map, digest));
+}
+
+static int write_hints(const char *dir, json_t *map, struct lb_err *err)
+{
+	char *text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return lb_fail(err, LB_EFAIL, "out of memory");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = dfd < 0 ? lb_fail_errno(err, LB_EFAIL, errno, "%s: open", dir)
+			 : lb_write_atomic_at(dfd, HINTS_FILE, text, strlen(text), "the push's hints", err);
+	if (dfd >= 0)
+		close(dfd);
+	free(text);
+	return rc;
+}
+
+/* A stage a failed run left: its image and hints, pushed as they are. */
+static int load_stage(const char *dir, json_t **map, bool *found, struct lb_err *err)
+{
+	char path[PATH_MAX + 32];
+	*found = false;
+	snprintf(path, sizeof(path), "%.*s/index.json", PATH_MAX - 1, dir);
+	if (access(path, F_OK) != 0)
+		return LB_OK;
+	snprintf(path, sizeof(path), "%.*s/" HINTS_FILE, PATH_MAX - 1, dir);
+	json_error_t je;
+	json_t *m = json_load_file(path, 0, &je);
+	if (!json_is_object(m)) {
+		json_decref(m);
+		return lb_fail(err, LB_EINTEGRITY,
+			       "%s: a staged image without readable hints (%s); remove %s to commit "
+			       "again",
+			       dir, je.text, dir);
+	}
+	json_decref(*map);
+	*map = m;
+	*found = true;
+	return LB_OK;
+}
+
+int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_xfer *xres,
+			      struct lb_push_container_result *res, struct lb_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	const char *root_dir = o->staging_root ? o->staging_root : LB_STAGING_ROOT;
+	struct lb_docker_root *root = NULL;
+	struct lb_docker_root_opts ropts = {.data_root = o->commit.data_root,
+					    .daemon_json = o->commit.daemon_json};
+	int rc = lb_docker_root_load(&ropts, &root, err);
+	const struct lb_docker_container *ct = NULL;
+	if (!rc)
+		rc = lb_docker_resolve(root, o->commit.container, &ct, err);
+	if (!rc)
+		snprintf(res->stage_dir, sizeof(res->stage_dir), "%s/%s", root_dir, ct->id);
+	struct hints h = {.map = json_object(), .o = o,
+			  .data_root = root ? root->data_root : NULL};
+	char data_root[PATH_MAX] = "";
+	if (root)
+		snprintf(data_root, sizeof(data_root), "%s", root->data_root);
+	h.data_root = data_root;
+	lb_docker_root_free(root);
+	if (!rc)
+		rc = lb_mkdir_p(root_dir, 0700, err);
+	if (!rc)
+		rc = load_stage(res->stage_dir, &h.map, &res->reused_stage, err);
+	if (!rc && !res->reused_stage) {
+		o->commit.layout_dir = res->stage_dir;
+		o->commit.base_layer = base_layer;
+		o->commit.base_ctx = &h;
+		rc = lb_migrate_commit(&o->commit, &res->commit, err);
+		if (!rc)
+			rc = write_hints(res->stage_dir, h.map, err);
+	}
+	struct lb_oci_layout *l = NULL;
+	if (!rc)
+		rc = lb_oci_layout_open(res->stage_dir, &l, err);
+	if (!rc) {
+		o->xfer.mount_hint = mount_hint;
+		o->xfer.hint_ctx = &h;
+		rc = lb_image_push(o->reg, o->ref, l, &o->xfer, xres, err);
+	}
+	lb_oci_layout_close(l);
+	if (!rc)
+		rc = lb_staged_layout_remove(res->stage_dir, err);
+	json_decref(h.map);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/* lifeboat migrate push <container>: commit into a staged layout, then push
+ * it. A base layer goes cheapest first: if Docker's distribution metadata
+ * (docker/distmeta.h) names a blob of it that the target repository has, it
+ * is neither staged nor sent; if the blob is in another repository of the
+ * same registry, it is mounted from there; only otherwise is it rebuilt from
+ * tar-split and uploaded. The stage lives under staging_root/<container id>
+ * with the hints that say which blobs were left out, so a rerun after a
+ * failure pushes the same image without committing again, and continues
+ * each upload from its journal. It is removed after a complete push. */
+#ifndef LIFEBOAT_MIGRATE_PUSH_H
+#define LIFEBOAT_MIGRATE_PUSH_H
+
+#include "migrate/commit.h"
+#include "registry/image.h"
+
+#include <limits.h>
+#include <stdbool.h>
+
+#define LB_STAGING_ROOT "/var/lib/lifeboat/staging"
+
+struct lb_push_container_opts {
+	struct lb_commit_opts commit; /* layout_dir and base_layer are set here */
+	struct lb_registry *reg;
+	const struct lb_image_ref *ref;
+	struct lb_image_xfer_opts xfer;
+	const char *staging_root; /* NULL: LB_STAGING_ROOT */
+};
+
+struct lb_push_container_result {
+	struct lb_commit_result commit; /* zeroed when the stage was reused */
+	bool reused_stage;
+	char stage_dir[PATH_MAX];
+};
+
+int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_xfer *xres,
+			      struct lb_push_container_result *res, struct lb_err *err);
+
+#endif
