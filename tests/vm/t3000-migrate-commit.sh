@@ -50,7 +50,7 @@ test_expect_success "the rebuilt base layers have the diff ids Docker recorded" 
 	expect_file_same theirs ours
 '
 
-test_expect_success "the new layer holds exactly docker diff'"'"'s paths (deletions as whiteouts)" '
+test_expect_success "the new layer holds exactly docker diff's paths (deletions as whiteouts)" '
 	layer=$(jq -r ".layers[2].digest" commit.json) &&
 	tar -tzf /scratch/changes.oci/blobs/sha256/${layer#sha256:} | sed "s|^\./||; s|/$||" | LC_ALL=C sort >entries &&
 	awk "{ p = substr(\$0, 3); if (\$1 == \"D\") { n = split(p, a, \"/\"); a[n] = \".wh.\" a[n]; p = a[1]; for (i = 2; i <= n; i++) p = p \"/\" a[i] } sub(\"^/\", \"\", p); print p }" \
@@ -119,6 +119,19 @@ test_expect_success "migrate pull gives back the same image as a docker-archive 
 	docker2 load -i /scratch/pulled.tar | grep -q "$REG/rescued/changes:moved"
 '
 
+awk '/^ *```sh/{f=1;next} /^ *```/{f=0} f && $1 == "lifeboat"' "$TOP/runbooks/migrate-dead-host.md" |
+	sed 's/^ *//' >runbook.cmds
+test_expect_success "runbook migrate-dead-host.md: its lifeboat commands run as written" '
+	expect_eq 3 "$(wc -l <runbook.cmds)" "number of lifeboat commands" &&
+	C=changes TARGET=$REG/rescued/runbook:moved &&
+	while read -r cmd; do
+		echo "runbook: $cmd" && eval "\"\$LIFEBOAT\" ${cmd#lifeboat }" >/dev/null || exit 1
+	done <runbook.cmds &&
+	docker2 load -i /srv/rescued.tar | grep -q rescued:moved &&
+	docker2 pull "$TARGET" >/dev/null &&
+	no_lifeboat_devices
+'
+
 test_expect_success "db, killed while writing: committed through the replay, the pool not written" '
 	"$LIFEBOAT" migrate commit db -o /scratch/db.oci --json >db.json &&
 	jq -e ".journal == \"replayed-into-cow\"" db.json &&
@@ -134,7 +147,7 @@ test_expect_success "a layer missing from the layer store: exit 5 naming it, not
 	no_lifeboat_devices
 '
 
-test_expect_success "a tar-split whose CRC-64 disagrees with the layer'"'"'s file: exit 5 naming layer and file" '
+test_expect_success "a tar-split whose CRC-64 disagrees with the layer's file: exit 5 naming layer and file" '
 	top=$(cat '$R'/image/devicemapper/layerdb/mounts/$(jq -r ".[0].Id" '$FIXTURE'/changes.inspect.json)/parent) &&
 	ts='$R'/image/devicemapper/layerdb/sha256/${top#sha256:}/tar-split.json.gz &&
 	cp "$ts" /scratch/ts.orig &&
