@@ -41,7 +41,8 @@ static void usage(FILE *out)
 	      "                        'latest' in a layout)\n"
 	      "  --compress gzip|zstd  layer compression (default gzip, on every core); zstd\n"
 	      "                        needs --manifest oci\n"
-	      "  --manifest docker|oci the manifest's kind (default docker: Docker schema 2)\n"
+	      "  --manifest docker|oci the manifest's kind (default oci, what OCI tools read\n"
+	      "                        in a layout; 'migrate push' sends Docker schema 2)\n"
 	      "  --message TEXT        the history entry's comment (docker commit -m)\n"
 	      "  --author TEXT         the author (docker commit -a)\n"
 	      "  --change INSTR        a Dockerfile instruction applied to the config, as\n"
@@ -113,7 +114,9 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
-	struct lb_commit_opts o = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_DOCKER};
+	/* A layout is read by OCI tools, which take only OCI manifests there
+	 * (skopeo's oci: transport skips Docker's media types). */
+	struct lb_commit_opts o = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_OCI};
 	const char *output = NULL, *format = "oci", *tag = NULL;
 	const char **changes = calloc((size_t)argc + 1, sizeof(*changes));
 	if (!changes)
@@ -164,6 +167,7 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 		return lb_usage_error("migrate commit", "--format %s: oci or docker-archive", format);
 	}
 	if (o.compress == LB_COMPRESS_ZSTD && (o.manifest != LB_MANIFEST_OCI || archive)) {
+		/* --manifest docker with zstd, or an archive for docker load */
 		free(changes);
 		return lb_usage_error("migrate commit",
 				      "--compress zstd needs --manifest oci and --format oci: Docker's "
