@@ -172,5 +172,17 @@ test_expect_success "the pool files are byte-identical, nothing of lifeboat is l
 	no_lifeboat_devices
 '
 
-kill "$(cat /run/docker2.pid 2>/dev/null)" 2>/dev/null
+# Last, as it changes the pool: the source's own dockerd comes back.
+test_expect_success "a container running under a live dockerd is refused (exit 4), nothing written" '
+	mkdir -p /etc/docker && cp '$FIXTURE'/daemon.json /etc/docker/daemon.json &&
+	(DOCKER_RAMDISK=true dockerd --data-root '$R' -H unix:///run/docker.sock \
+		>'$LB_SCRATCH'/docker1.log 2>&1 &) &&
+	for _ in $(seq 1 120); do timeout 60 docker -H unix:///run/docker.sock info >/dev/null 2>&1 && break; sleep 1; done &&
+	timeout 120 docker -H unix:///run/docker.sock start db >/dev/null &&
+	expect_exit 4 "$LIFEBOAT" migrate commit db -o /scratch/live.oci 2>err &&
+	grep -q "live dockerd" err && ! [ -e /scratch/live.oci ] &&
+	! dmsetup info -c --noheadings -o uuid | grep -q LIFEBOAT-
+'
+
+kill "$(cat /run/docker2.pid 2>/dev/null)" "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null
 test_done
