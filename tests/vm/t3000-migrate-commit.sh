@@ -132,6 +132,33 @@ test_expect_success "runbook migrate-dead-host.md: its lifeboat commands run as 
 	no_lifeboat_devices
 '
 
+# The 12th PATCH (inside the container's layer: the config takes a few 1K
+# chunks, the base layers are mounts) is held by the fault proxy and never
+# reaches the registry; lifeboat is killed while it waits.
+test_expect_success "kill -9 mid-push of a container, then the same push: the stage reused, the layer resumed, nothing sent twice" '
+	echo "fault PATCH 12 stall" >/scratch/proxy.ctl && : >/scratch/proxy.log &&
+	python3 "$TOP/tests/registry/faultproxy.py" 5000 /scratch/proxy.ctl /scratch/proxy.port /scratch/proxy.log &
+	proxy=$!
+	for _ in $(seq 50); do [ -s /scratch/proxy.port ] && break; sleep 0.1; done
+	P=127.0.0.1:$(cat /scratch/proxy.port)
+	"$LIFEBOAT" migrate push --jobs 1 --chunk-size 1K changes $P/rescued/killed:1 2>/dev/null &
+	pid=$!
+	for _ in $(seq 900); do grep -q -- "-> stall" /scratch/proxy.log && break; sleep 0.1; done
+	kill -9 $pid; wait $pid
+	ls /var/lib/lifeboat/staging/*/index.json &&
+	: >/scratch/proxy.ctl &&
+	"$LIFEBOAT" migrate push --json --jobs 1 --chunk-size 1K changes $P/rescued/killed:1 >/scratch/resume.json 2>/scratch/resume.err
+	rc=$?
+	kill $proxy; cat /scratch/resume.err
+	expect_eq 0 $rc "exit code of the rerun" && grep -q "a previous run staged" /scratch/resume.err &&
+	expect_eq exists "$(jq -r ".blobs[0].action" /scratch/resume.json)" "config" &&
+	expect_eq resumed "$(jq -r ".blobs[-1].action" /scratch/resume.json)" "the container layer" &&
+	expect_eq 0 "$(jq .bytes_resent /scratch/resume.json)" "bytes sent again" &&
+	! ls /var/lib/lifeboat/staging/* 2>/dev/null &&
+	docker2 pull $REG/rescued/killed:1 >/dev/null &&
+	no_lifeboat_devices
+'
+
 test_expect_success "db, killed while writing: committed through the replay, the pool not written" '
 	"$LIFEBOAT" migrate commit db -o /scratch/db.oci --json >db.json &&
 	jq -e ".journal == \"replayed-into-cow\"" db.json &&
