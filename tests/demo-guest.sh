@@ -29,4 +29,12 @@ run wc -l "$root/data/db/journal"
 run tail -n 2 "$root/data/db/journal"
 run "$LB" -v recover umount --all
 echo
+echo "Moving a container off the dead host: 'changes' (its image pulled from a registry)"
+echo "is committed with dockerd still dead, into an image 'docker load' takes anywhere:"
+run "$LB" migrate commit changes --format docker-archive -o /tmp/changes.tar --tag rescued/changes:moved
+run tar -tvf /tmp/changes.tar
+echo "(Its base layers were rebuilt byte for byte from Docker's tar-split, each checked"
+echo " against its diff id; 'lifeboat migrate push changes REGISTRY/REPO:TAG' sends it to"
+echo " a registry instead, resumably: runbooks/migrate-dead-host.md.)"
+echo
 echo "Pool metadata and data were never written: the pool ran with read_only, over read-only loop devices."
