@@ -20,12 +20,12 @@ for v in xfs ext4; do
 		"$TOP/build/tools/thinmeta-dump" '$R'/devicemapper/devicemapper/metadata >got &&
 		expect_file_same want got && grep -c "^range" got
 	'
-	test_expect_success "$v: the container configs name web, batch, created and db" '
+	test_expect_success "$v: the container configs name web, batch, created, changes and db" '
 		FIXTURE=$("$TOP/tests/fixtures/ensure" '$v') &&
 		for f in '$R'/containers/*/config.v2.json; do
 			jq -r ".Name" "$f"
 		done | sed "s|^/||" | sort >names &&
-		printf "%s\n" batch created db web >want &&
+		printf "%s\n" batch changes created db web >want &&
 		expect_file_same want names &&
 		awk "{print \$2}" "$FIXTURE/containers.txt" | sort >ids &&
 		ls '$R'/containers | sort >dirs && expect_file_same ids dirs

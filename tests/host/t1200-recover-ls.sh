@@ -32,7 +32,7 @@ for v in xfs ext4; do
 		fixture_extract '$v' "$R" && pool_fingerprint "$R" >"$R.pool-before"
 	'
 
-	test_expect_success "$v: ls --json names exactly web, batch, created and db with Docker's ids, devices and sizes" '
+	test_expect_success "$v: ls --json names exactly web, batch, created, changes and db with Docker's ids, devices and sizes" '
 		"$LIFEBOAT" --root "$R" recover ls --json >ls.'$v'.json &&
 		jq -r ".containers[] | [.name, .id, .device_hash, .device_id, .size_bytes] | @tsv" ls.'$v'.json |
 			sort >got &&
@@ -54,8 +54,9 @@ for v in xfs ext4; do
 	'
 
 	test_expect_success "$v: the containers carry their image, state and pool" '
-		expect_eq 4 "$(jq "[.containers[] | select(.image | test(\"^sha256:[0-9a-f]{64}$\"))] | length" ls.'$v'.json)" "image ids" &&
-		expect_eq "lifeboat-demo:1" "$(jq -r "[.containers[].image_ref] | unique | .[]" ls.'$v'.json)" image_ref &&
+		expect_eq 5 "$(jq "[.containers[] | select(.image | test(\"^sha256:[0-9a-f]{64}$\"))] | length" ls.'$v'.json)" "image ids" &&
+		expect_eq "lifeboat-demo:1" "$(jq -r "[.containers[] | select(.name != \"changes\") | .image_ref] | unique | .[]" ls.'$v'.json)" image_ref &&
+		expect_eq "127.0.0.1:5000/lifeboat/base:2" "$(jq -r ".containers[] | select(.name == \"changes\") | .image_ref" ls.'$v'.json)" "changes image_ref" &&
 		expect_eq running "$(jq -r ".containers[] | select(.name == \"db\") | .state" ls.'$v'.json)" "db state" &&
 		expect_eq created "$(jq -r ".containers[] | select(.name == \"created\") | .state" ls.'$v'.json)" "created state" &&
 		expect_eq "$(docker_pool_name "$R")" "$(jq -r "[.containers[].pool] | unique | .[]" ls.'$v'.json)" "container pool"
@@ -82,8 +83,8 @@ for v in xfs ext4; do
 		head -n 1 table | grep -q "^POOL  *KIND  *ACTIVE" &&
 		grep -q "^$(docker_pool_name "$R") " table &&
 		grep -q "^NAME  *STATE  *IMAGE-REF  *DEVICE-ID  *SIZE  *MAPPED  *IN-POOL  *LOG  *ID" table &&
-		for c in web batch created db; do grep -q "^$c .* 512M .* yes  *[a-z]*  *[0-9a-f]\{64\}$" table || exit 1; done &&
-		"$LIFEBOAT" --root "$R" recover ls -n -r -o NAME,DEVICE-ID,size --bytes | tail -n 4 | sort >got &&
+		for c in web batch created changes db; do grep -q "^$c .* 512M .* yes  *[a-z]*  *[0-9a-f]\{64\}$" table || exit 1; done &&
+		"$LIFEBOAT" --root "$R" recover ls -n -r -o NAME,DEVICE-ID,size --bytes | tail -n 5 | sort >got &&
 		awk "{ print \$1, \$4, \$5 }" "$FX/devices.txt" | sort >want && expect_file_same want got
 	'
 
@@ -119,7 +120,7 @@ for v in xfs ext4; do
 			"$LIFEBOAT" --root "$R" recover ls --json >nolog.json 2>err; rc=$?
 		chmod 644 "$R/devicemapper/devicemapper/data"
 		[ $rc = 0 ] && ! [ -s err ] &&
-		expect_eq "null null null null" "$(jq -r "[.containers[].log] | map(tostring) | join(\" \")" nolog.json)" logs &&
+		expect_eq "null null null null null" "$(jq -r "[.containers[].log] | map(tostring) | join(\" \")" nolog.json)" logs &&
 		expect_eq 0 "$(jq "[.containers[] | select(.error != null)] | length" nolog.json)" errors
 	'
 
@@ -152,8 +153,8 @@ test_expect_success "a corrupt config.v2.json still lists the others, naming the
 	"$LIFEBOAT" --root "$R" recover ls --strict >/dev/null 2>&1; strict=$?
 	cp saved "$CONFIG"
 	expect_eq 0 $rc "exit code" && expect_eq 5 $strict "exit code with --strict" &&
-	expect_eq "batch created db" "$(jq -r "[.containers[].name | values] | sort | join(\" \")" out.json)" names &&
-	expect_eq 4 "$(jq ".containers | length" out.json)" "entries" &&
+	expect_eq "batch changes created db" "$(jq -r "[.containers[].name | values] | sort | join(\" \")" out.json)" names &&
+	expect_eq 5 "$(jq ".containers | length" out.json)" "entries" &&
 	jq -r ".containers[] | select(.id == \"$WEB_ID\") | .error" out.json | grep -q "$CONFIG: " &&
 	expect_eq "$WEB_HASH" "$(jq -r ".containers[] | select(.id == \"$WEB_ID\") | .device_hash" out.json)" "damaged entry device" &&
 	expect_eq 1 "$(grep -c . err)" "warning lines" && grep -q "^lifeboat: $CONFIG: invalid JSON" err
@@ -167,7 +168,7 @@ test_expect_success "garbage pool metadata: the pool says why, in_pool is unknow
 	cp --sparse=always saved-meta "$META"
 	expect_eq 0 $rc "exit code" && expect_eq 5 $strict "exit code with --strict" &&
 	jq -r .pool.error out.json | grep -q "^$META: block 0: superblock" &&
-	expect_eq "null null null null" "$(jq -r "[.containers[].in_pool] | map(tostring) | join(\" \")" out.json)" in_pool &&
+	expect_eq "null null null null null" "$(jq -r "[.containers[].in_pool] | map(tostring) | join(\" \")" out.json)" in_pool &&
 	expect_eq null "$(jq .pool.transaction_id out.json)" "transaction id" &&
 	grep -q "^lifeboat: pool .*: $META: block 0: superblock" err &&
 	head -n 1 table | grep -q "ERROR$" && grep -q " unknown " table
@@ -179,8 +180,8 @@ test_expect_success "garbage metadata and every config damaged: nothing readable
 	"$LIFEBOAT" --root "$R" recover ls --json >out.json 2>err; rc=$?
 	for f in "$R"/containers/*/config.v2.json; do mv "$f.saved" "$f"; done
 	cp --sparse=always saved-meta "$META"
-	expect_eq 5 $rc "exit code" && expect_eq 4 "$(jq ".containers | length" out.json)" "entries still listed" &&
-	expect_eq 5 "$(grep -c "^lifeboat: " err)" "warning lines"
+	expect_eq 5 $rc "exit code" && expect_eq 5 "$(jq ".containers | length" out.json)" "entries still listed" &&
+	expect_eq 6 "$(grep -c "^lifeboat: " err)" "warning lines"
 '
 
 test_expect_success "a device the pool does not have is in_pool false, with why" '

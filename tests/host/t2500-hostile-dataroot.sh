@@ -44,7 +44,7 @@ test_expect_success "a container named /../../../../etc is listed with its error
 	lb ls --json >out.json 2>err; rc=$?
 	lb ls --strict >/dev/null 2>&1; strict=$?
 	expect_eq 0 $rc "exit code" && expect_eq 5 $strict "exit code with --strict" &&
-	expect_eq 4 "$(jq ".containers | length" out.json)" "entries" &&
+	expect_eq 5 "$(jq ".containers | length" out.json)" "entries" &&
 	expect_eq null "$(jq ".containers[] | select(.id == \"$WEB\") | .name" out.json)" "name" &&
 	jq -r ".containers[] | select(.id == \"$WEB\") | .error" out.json |
 		grep -q "config.v2.json: key \"Name\": .\/\.\./\.\./\.\./\.\./etc. is not a container name Docker allows" &&
@@ -124,7 +124,7 @@ test_expect_success "0xFF in a mount-id and a device file name: ls --json is val
 	hostile_ff_device_file "$R" "$(web_hash)" &&
 	lb ls --json >out.json 2>err; rc=$?
 	expect_eq 0 $rc "exit code" && jq -e . out.json >/dev/null &&
-	expect_eq 4 "$(jq ".containers | length" out.json)" "entries" &&
+	expect_eq 5 "$(jq ".containers | length" out.json)" "entries" &&
 	jq -r ".containers[] | select(.id == \"$DB\") | .error" out.json | grep -q "invalid mount id .[0-9a-f]*\\\\xff." &&
 	no_control_bytes err && ! LC_ALL=C grep -q $'"'"'\xff'"'"' err out.json &&
 	outside >after && expect_file_same before after
@@ -200,7 +200,7 @@ test_expect_success "a link in place of a container directory or a mount-id: lis
 test_expect_success "the data root itself may be a link (the operator named it): it lists as usual" '
 	hostile_fresh "$PRISTINE" "$R" && ln -sfn "$R" "$TMP_TEST/root-link" &&
 	"$LIFEBOAT" --root "$TMP_TEST/root-link" recover ls --daemon-json /dev/null --json --strict >out.json &&
-	expect_eq "batch created db web" "$(jq -r "[.containers[].name] | sort | join(\" \")" out.json)" names
+	expect_eq "batch changes created db web" "$(jq -r "[.containers[].name] | sort | join(\" \")" out.json)" names
 '
 
 test_done
