@@ -16,7 +16,14 @@
 . "$(dirname "$0")/doctor-lib.sh"
 META=$R/devicemapper/metadata
 dev_dump() { thin_dump "$POOLMETA" | awk -v d="<device dev_id=\"$1\"" 'index($0, d) { on = 1 } on { print } on && /<\/device>/ { exit }'; }
-layer_hash() { cat "$R/image/devicemapper/layerdb/sha256/$(ls "$R/image/devicemapper/layerdb/sha256" | head -n 1)/cache-id"; }
+# The device of lifeboat-demo:1's one layer (the base of every image here):
+# its chain id is its diff id.
+layer_hash() {
+	local img d
+	img=$(jq -r '.Repositories["lifeboat-demo"]["lifeboat-demo:1"]' "$R/image/devicemapper/repositories.json") &&
+		d=$(jq -r '.rootfs.diff_ids[0]' "$R/image/devicemapper/imagedb/content/sha256/${img#sha256:}") &&
+		cat "$R/image/devicemapper/layerdb/sha256/${d#sha256:}/cache-id"
+}
 
 for v in xfs ext4; do
 	FIXTURE=$("$TOP/tests/fixtures/ensure" $v)
