@@ -67,13 +67,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static void say_stderr(void *ctx, const char *line)
-{
-	const struct lb_globals *g = ctx;
-	if (g->verbosity >= 0)
-		fprintf(stderr, "lifeboat: %s\n", line);
-}
-
 static json_t *summary_json(const struct lb_commit_result *r, const char *output,
 			    const char *format)
 {
@@ -176,7 +169,7 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 	o.data_root = g->docker_root;
 	o.container = argv[optind];
 	o.changes = changes;
-	o.say = say_stderr;
+	o.say = lb_migrate_say;
 	o.say_ctx = g;
 	struct lb_err err = {0};
 	/* An archive is built from a layout staged beside it, then removed. */

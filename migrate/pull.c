@@ -109,14 +109,8 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 	}
 	if (!rc && archive)
 		rc = lb_staged_layout_remove(staged, &err);
-	if (!rc) {
-		char full[600];
-		lb_image_ref_format(&ref, full, sizeof(full));
-		if (g->json)
-			lb_xfer_print_json(&res, full, false);
-		else if (g->verbosity >= 0)
-			printf("%s %s\n", full, res.manifest_digest);
-	}
+	if (!rc)
+		lb_xfer_print_result(&res, &ref, false, g);
 out:
 	if (rc)
 		lb_print_error("%s", err.msg);

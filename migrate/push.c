@@ -64,13 +64,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static void say_stderr(void *ctx, const char *line)
-{
-	const struct lb_globals *g = ctx;
-	if (g->verbosity >= 0)
-		fprintf(stderr, "lifeboat: %s\n", line);
-}
-
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 {
 	enum { OPT_CHUNK = 1, OPT_MOUNT_FROM, OPT_STATE_DIR, OPT_COMPRESS, OPT_MANIFEST,
@@ -172,7 +165,7 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 	} else {
 		copts.data_root = g->docker_root;
 		copts.container = argv[optind];
-		copts.say = say_stderr;
+		copts.say = lb_migrate_say;
 		copts.say_ctx = g;
 		struct lb_push_container_opts po = {.commit = copts, .reg = reg, .ref = &ref,
 						    .xfer = o};
@@ -198,14 +191,8 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 				"restarted, %llu bytes sent again\n",
 				ref.domain, res.blobs[i].digest, res.blobs[i].restarts,
 				(unsigned long long)res.blobs[i].bytes_resent);
-	if (!rc) {
-		char full[600];
-		lb_image_ref_format(&ref, full, sizeof(full));
-		if (g->json)
-			lb_xfer_print_json(&res, full, true);
-		else if (g->verbosity >= 0)
-			printf("%s %s\n", full, res.manifest_digest);
-	}
+	if (!rc)
+		lb_xfer_print_result(&res, &ref, true, g);
 out:
 	if (rc)
 		lb_print_error("%s", err.msg);

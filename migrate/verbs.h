@@ -47,6 +47,14 @@ int lb_xfer_cli_opt(struct lb_xfer_cli *x, const char *cmd, int c, const char *a
 /* The per-blob line on a terminal (stderr), for image opts' progress. */
 void lb_xfer_progress(void *ctx, const struct lb_push_blob *b, uint64_t done);
 
+/* A line of the commit's for the operator (stderr; nothing with -q);
+ * ctx is the verb's struct lb_globals. */
+void lb_migrate_say(void *ctx, const char *line);
+
+/* The result on stdout: the --json summary, or "REF DIGEST". */
+void lb_xfer_print_result(const struct lb_image_xfer *res, const struct lb_image_ref *ref,
+			  bool push, const struct lb_globals *g);
+
 /* The --json summary on stdout. */
 void lb_xfer_print_json(const struct lb_image_xfer *res, const char *ref, bool push);
 

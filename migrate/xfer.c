@@ -82,3 +82,21 @@ void lb_xfer_print_json(const struct lb_image_xfer *res, const char *ref, bool p
 	fputc('\n', stdout);
 	json_decref(o);
 }
+
+void lb_migrate_say(void *ctx, const char *line)
+{
+	const struct lb_globals *g = ctx;
+	if (g->verbosity >= 0)
+		fprintf(stderr, "lifeboat: %s\n", line);
+}
+
+void lb_xfer_print_result(const struct lb_image_xfer *res, const struct lb_image_ref *ref,
+			  bool push, const struct lb_globals *g)
+{
+	char full[600];
+	lb_image_ref_format(ref, full, sizeof(full));
+	if (g->json)
+		lb_xfer_print_json(res, full, push);
+	else if (g->verbosity >= 0)
+		printf("%s %s\n", full, res->manifest_digest);
+}
