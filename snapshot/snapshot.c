@@ -1,6 +1,6 @@
-/* lifeboat snapshot: thin snapshots of containers, retention, zstd exports.
- * No verb exists yet; the table says so honestly. */
+/* lifeboat snapshot: thin snapshots of containers, retention, zstd exports. */
 #include "cli/groups.h"
+#include "snapshot/verbs.h"
 
 static const struct lb_cmd snapshot_verbs[] = {
 	{0},
@@ -9,7 +9,7 @@ static const struct lb_cmd snapshot_verbs[] = {
 int cmd_snapshot(int argc, char **argv, struct lb_globals *g)
 {
 	return lb_dispatch("snapshot", snapshot_verbs,
-			   "Thin snapshots of containers on a timer, retention, and compressed exports\n"
-			   "(no verbs yet).",
+			   "Thin snapshots of containers beside a live dockerd, retention, and\n"
+			   "compressed full and incremental exports that restore without device-mapper.",
 			   argc, argv, g);
 }
