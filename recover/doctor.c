@@ -4,6 +4,7 @@
  * repairs from lib/doctor/repair.c. */
 #include "doctor/doctor.h"
 #include "doctor/gather.h"
+#include "docker/dockerd.h"
 #include "doctor/repair.h"
 #include "recover/verbs.h"
 
@@ -215,7 +216,7 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 		goto done;
 	}
 
-	pid_t pid = lb_doctor_find_dockerd(in.root->data_root, in.root->daemon.data_root);
+	pid_t pid = lb_docker_find_dockerd(in.root->data_root, in.root->daemon.data_root);
 	if (pid && !dry_run) {
 		rc = lb_fail(&err, LB_EUNSAFE,
 			     "%s: dockerd (pid %d) is running on this data root; stop it before "

@@ -46,9 +46,5 @@ int lb_doctor_preflight(const struct lb_doctor_inputs *in, const struct lb_docto
 /* True if the report has actions that need the pool activated. */
 bool lb_doctor_needs_pool(const struct lb_doctor_report *rep);
 
-/* Finds a dockerd whose data root is data_root (its --data-root/-g, else
- * daemon_json_root, else /var/lib/docker), by /proc/<pid>/comm and the pid
- * in /var/run/docker.pid (a process named dockerd). Returns its pid, or 0. */
-pid_t lb_doctor_find_dockerd(const char *data_root, const char *daemon_json_root);
 
 #endif

@@ -1,6 +1,7 @@
 /* lifeboat migrate commit (see commit.h). */
 #include "migrate/commit.h"
 
+#include "docker/dockerd.h"
 #include "docker/dataroot.h"
 #include "docker/jsonfile.h"
 #include "doctor/repair.h"
@@ -445,7 +446,7 @@ int lb_migrate_commit(const struct lb_commit_opts *o, struct lb_commit_result *r
 		goto out;
 	}
 	if (ct->config.state.running &&
-	    lb_doctor_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0) {
+	    lb_docker_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0) {
 		rc = lb_fail(err, LB_EUNSAFE,
 			     "%s: running under a live dockerd; its filesystem changes while it is "
 			     "read (stop the container, or use a snapshot)",
