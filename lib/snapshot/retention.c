@@ -58,14 +58,14 @@ const char *lb_retain_reason_name(enum lb_retain_reason r)
 	for (size_t i = 0; i < N_BUCKETS; i++)
 		if (buckets[i].reason == r)
 			return buckets[i].name;
-	return r == LB_RETAIN_EMPTY_POLICY ? "empty policy" : "?";
+	return r == LB_RETAIN_EMPTY_POLICY ? "empty policy" : r == LB_RETAIN_OLDEST ? "oldest" : "?";
 }
 
 char *lb_retain_reasons_format(unsigned reasons, char *buf, size_t cap)
 {
 	size_t len = 0;
 	buf[0] = '\0';
-	for (unsigned bit = 1; bit <= LB_RETAIN_EMPTY_POLICY; bit <<= 1) {
+	for (unsigned bit = 1; bit <= LB_RETAIN_OLDEST; bit <<= 1) {
 		if (!(reasons & bit) || len >= cap)
 			continue;
 		int n = snprintf(buf + len, cap - len, "%s%s", len ? "," : "",
@@ -154,6 +154,8 @@ static void apply_group(const struct lb_retain_policy *p, struct ordered *list, 
 			if (keys[b] != last_kept[b] || nr == n - 1) {
 				it->keep = true;
 				it->reasons |= buckets[b].reason;
+				if (keys[b] == last_kept[b])
+					it->reasons |= LB_RETAIN_OLDEST;
 				last_kept[b] = keys[b];
 				if (counts[b] > 0)
 					counts[b]--;

@@ -49,6 +49,10 @@ enum lb_retain_reason {
 	LB_RETAIN_MONTHLY = 1u << 4,
 	LB_RETAIN_YEARLY = 1u << 5,
 	LB_RETAIN_EMPTY_POLICY = 1u << 6,
+	/* With a bucket's bit: kept as the oldest snapshot while that bucket
+	 * had count left, though its period already had a newer one (restic
+	 * prints "oldest daily snapshot"). */
+	LB_RETAIN_OLDEST = 1u << 7,
 };
 
 struct lb_retain_item {
@@ -70,10 +74,10 @@ bool lb_retain_policy_empty(const struct lb_retain_policy *p);
 int lb_retain_apply(const struct lb_retain_policy *p, struct lb_retain_item *items, size_t n,
 		    struct lb_err *err);
 
-/* "last", "hourly", "daily", "weekly", "monthly", "yearly", "empty policy". */
+/* "last", "hourly", "daily", "weekly", "monthly", "yearly", "empty policy", "oldest". */
 const char *lb_retain_reason_name(enum lb_retain_reason r);
 
-/* The reasons as "daily,weekly" (in bucket order) into buf; "" for none.
+/* The reasons as "daily,weekly" (in bucket order, "oldest" last) into buf; "" for none.
  * Returns buf; what does not fit is cut. */
 char *lb_retain_reasons_format(unsigned reasons, char *buf, size_t cap);
 
