@@ -40,16 +40,17 @@ int lb_snap_id_pick(const struct lb_snap_id_inputs *in, uint32_t *out, struct lb
 	qsort(used, n, sizeof(*used), cmp_desc);
 
 	/* Walk down from the top: the first id the sorted list skips is free. */
-	uint64_t candidate = LB_SNAP_ID_TOP;
-	for (size_t i = 0; i < n && used[i] >= candidate; i++)
+	/* Signed: with every id taken the walk goes below 0, not round to 2^64. */
+	int64_t candidate = LB_SNAP_ID_TOP;
+	for (size_t i = 0; i < n && (int64_t)used[i] >= candidate; i++)
 		if (used[i] == candidate)
 			candidate--;
 	free(used);
 
-	if (candidate < lowest_safe)
+	if (candidate < 1 || (uint64_t)candidate < lowest_safe)
 		return lb_fail(err, LB_EUNSAFE,
 			       "no thin device id is free above dockerd's range: the highest free id "
-			       "is %" PRIu64 ", and dockerd allocates upward from %" PRIu64
+			       "is %" PRId64 ", and dockerd allocates upward from %" PRIu64
 			       " (next_device_id %" PRIu32 ", highest id in its device files "
 			       "included), with %" PRIu32 " ids kept between us; remove snapshots "
 			       "(lifeboat snapshot prune) to free ids",
