@@ -3,6 +3,7 @@
 #include "docker/container.h"
 #include "docker/devmeta.h"
 #include "docker/jsonfile.h"
+#include "snapshot/json_strict.h"
 #include "util/printable.h"
 
 #include <inttypes.h>
@@ -394,26 +395,6 @@ out:
 	return rc;
 }
 
-static int check_keys(const char *origin, const char *where, const json_t *obj,
-		      const char *const *keys, struct lb_err *err)
-{
-	const char *key;
-	json_t *value;
-	json_object_foreach((json_t *)obj, key, value) {
-		(void)value;
-		bool known = false;
-		for (size_t i = 0; keys[i] && !known; i++)
-			known = !strcmp(keys[i], key);
-		if (!known) {
-			char shown[LB_PRINTABLE_CAP(64)];
-			lb_printable(shown, sizeof(shown), key);
-			return lb_fail(err, LB_EINTEGRITY, "%s: %s: unknown key \"%s\"", origin, where,
-				       shown);
-		}
-	}
-	return LB_OK;
-}
-
 static int get_id(const struct lb_dj_ctx *c, const json_t *obj, const char *key, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -437,7 +418,7 @@ static int parse_record(const char *origin, size_t index, const json_t *obj,
 	snprintf(where, sizeof(where), "snapshots[%zu]", index);
 	if (!json_is_object(obj))
 		return lb_fail(err, LB_EINTEGRITY, "%s: %s: expected an object", origin, where);
-	int rc = check_keys(origin, where, obj, keys, err);
+	int rc = lb_snap_json_only_keys(obj, keys, origin, where, LB_EINTEGRITY, err);
 	if (rc)
 		return rc;
 	const struct lb_dj_ctx c = {.origin = origin, .parent = where, .err = err};
@@ -497,7 +478,7 @@ static int parse_root(const char *origin, const json_t *root, struct lb_snap_cat
 			       origin, (long long)version,
 			       version > LB_SNAP_CATALOG_VERSION ? "newer than" : "unknown to",
 			       LB_SNAP_CATALOG_VERSION);
-	if ((rc = check_keys(origin, "catalog", root, keys, err)))
+	if ((rc = lb_snap_json_only_keys(root, keys, origin, NULL, LB_EINTEGRITY, err)))
 		return rc;
 	char pool[LB_SNAP_POOL_MAX + 1];
 	if ((rc = lb_dj_get_str(&c, root, "pool", LB_DJ_REQUIRED, pool, sizeof(pool), NULL)))
@@ -531,21 +512,12 @@ int lb_snap_catalog_parse(const char *text, size_t len, const char *origin,
 			  struct lb_snap_catalog *out, struct lb_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (len > LB_SNAP_CATALOG_MAX_BYTES)
-		return lb_fail(err, LB_EINTEGRITY, "%s: %zu bytes is over the catalog's limit of %u",
-			       origin, len, LB_SNAP_CATALOG_MAX_BYTES);
-	json_error_t jerr;
-	/* Duplicate keys are refused: which one a reader takes is not ours to guess. */
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		char shown[LB_PRINTABLE_CAP(80)];
-		lb_printable(shown, sizeof(shown), jerr.text);
-		return lb_fail(err, LB_EINTEGRITY, "%s: line %d, column %d: bad JSON: %s", origin,
-			       jerr.line, jerr.column, shown);
-	}
-	int rc = json_is_object(root)
-			 ? parse_root(origin, root, out, err)
-			 : lb_fail(err, LB_EINTEGRITY, "%s: expected a JSON object", origin);
+	json_t *root;
+	int rc = lb_snap_json_load(text, len, LB_SNAP_CATALOG_MAX_BYTES, "the catalog's", origin,
+				   LB_EINTEGRITY, &root, err);
+	if (rc)
+		return rc;
+	rc = parse_root(origin, root, out, err);
 	json_decref(root);
 	if (rc)
 		lb_snap_catalog_free(out);

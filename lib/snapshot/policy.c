@@ -1,6 +1,7 @@
 #include "snapshot/policy.h"
 
 #include "docker/jsonfile.h"
+#include "snapshot/json_strict.h"
 #include "util/printable.h"
 
 #include <jansson.h>
@@ -23,41 +24,6 @@ static int bad(struct lb_err *err, const char *origin, const char *path, const c
 	return lb_fail(err, LB_EUSAGE, "%s: %s: %s", origin, path, what);
 }
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number with a fraction";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
-static int only_keys(const char *origin, const char *where, const json_t *obj,
-		     const char *const *keys, struct lb_err *err)
-{
-	const char *key;
-	json_t *value;
-	json_object_foreach((json_t *)obj, key, value) {
-		(void)value;
-		bool known = false;
-		for (size_t i = 0; keys[i] && !known; i++)
-			known = !strcmp(keys[i], key);
-		if (!known) {
-			char shown[LB_PRINTABLE_CAP(64)], path[300];
-			lb_printable(shown, sizeof(shown), key);
-			snprintf(path, sizeof(path), "%s%s%s", where ? where : "", where ? "." : "",
-				 shown);
-			return bad(err, origin, path, "unknown field");
-		}
-	}
-	return LB_OK;
-}
-
 /* An integer in lo..hi at obj[key]; absent leaves *out as it is. */
 static int get_int(const char *origin, const char *where, const json_t *obj, const char *key,
 		   long long lo, long long hi, bool required, long long *out, struct lb_err *err)
@@ -68,7 +34,7 @@ static int get_int(const char *origin, const char *where, const json_t *obj, con
 	if (!v)
 		return required ? bad(err, origin, path, "missing") : LB_OK;
 	if (!json_is_integer(v))
-		return bad(err, origin, path, "expected an integer, got %s", type_name(v));
+		return bad(err, origin, path, "expected an integer, got %s", lb_snap_json_type(v));
 	json_int_t n = json_integer_value(v);
 	if (n < lo || n > hi)
 		return bad(err, origin, path, "%lld is out of range (%lld..%lld)", (long long)n, lo,
@@ -89,7 +55,7 @@ static int parse_containers(const char *origin, const json_t *v, struct lb_snap_
 	}
 	if (!json_is_array(v))
 		return bad(err, origin, "containers",
-			   "expected \"all\" or a list of container names, got %s", type_name(v));
+			   "expected \"all\" or a list of container names, got %s", lb_snap_json_type(v));
 	size_t n = json_array_size(v);
 	if (n < 1 || n > LB_SNAP_POLICY_MAX_CONTAINERS)
 		return bad(err, origin, "containers", "expected 1..%u names, got %zu",
@@ -103,7 +69,7 @@ static int parse_containers(const char *origin, const json_t *v, struct lb_snap_
 		const json_t *name = json_array_get(v, i);
 		if (!json_is_string(name))
 			return bad(err, origin, path, "expected a container name, got %s",
-				   type_name(name));
+				   lb_snap_json_type(name));
 		const char *s = json_string_value(name);
 		char shown[LB_PRINTABLE_CAP(80)];
 		lb_printable(shown, sizeof(shown), s);
@@ -127,8 +93,8 @@ static int parse_keep(const char *origin, const json_t *v, struct lb_snap_policy
 	static const char *const keys[] = {"last",    "hourly", "daily", "weekly",
 					   "monthly", "yearly", NULL};
 	if (!json_is_object(v))
-		return bad(err, origin, "keep", "expected an object, got %s", type_name(v));
-	int rc = only_keys(origin, "keep", v, keys, err);
+		return bad(err, origin, "keep", "expected an object, got %s", lb_snap_json_type(v));
+	int rc = lb_snap_json_only_keys(v, keys, origin, "keep", LB_EUSAGE, err);
 	int *fields[] = {&p->keep.last,    &p->keep.hourly,  &p->keep.daily,
 			 &p->keep.weekly,  &p->keep.monthly, &p->keep.yearly};
 	for (size_t i = 0; !rc && keys[i]; i++) {
@@ -166,15 +132,15 @@ static int parse_export(const char *origin, const json_t *v, struct lb_snap_poli
 {
 	static const char *const keys[] = {"dir", "full_every", "compress_level", NULL};
 	if (!json_is_object(v))
-		return bad(err, origin, "export", "expected an object, got %s", type_name(v));
-	int rc = only_keys(origin, "export", v, keys, err);
+		return bad(err, origin, "export", "expected an object, got %s", lb_snap_json_type(v));
+	int rc = lb_snap_json_only_keys(v, keys, origin, "export", LB_EUSAGE, err);
 	if (rc)
 		return rc;
 	const json_t *dir = json_object_get(v, "dir");
 	if (!dir)
 		return bad(err, origin, "export.dir", "missing");
 	if (!json_is_string(dir))
-		return bad(err, origin, "export.dir", "expected a path, got %s", type_name(dir));
+		return bad(err, origin, "export.dir", "expected a path, got %s", lb_snap_json_type(dir));
 	const char *s = json_string_value(dir);
 	char shown[LB_PRINTABLE_CAP(80)];
 	lb_printable(shown, sizeof(shown), s);
@@ -212,7 +178,7 @@ static int parse_root(const char *origin, const json_t *root, struct lb_snap_pol
 				   : "%lld is not a version this lifeboat reads (version %d)",
 			   version, LB_SNAP_POLICY_VERSION);
 	}
-	int rc = only_keys(origin, NULL, root, keys, err);
+	int rc = lb_snap_json_only_keys(root, keys, origin, NULL, LB_EUSAGE, err);
 	if (rc)
 		return rc;
 	const json_t *containers = json_object_get(root, "containers");
@@ -233,20 +199,12 @@ int lb_snap_policy_parse(const char *text, size_t len, const char *origin,
 			 struct lb_snap_policy *out, struct lb_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (len > LB_SNAP_POLICY_MAX_BYTES)
-		return lb_fail(err, LB_EUSAGE, "%s: %zu bytes is over the policy file's limit of %u",
-			       origin, len, LB_SNAP_POLICY_MAX_BYTES);
-	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		char shown[LB_PRINTABLE_CAP(80)];
-		lb_printable(shown, sizeof(shown), jerr.text);
-		return lb_fail(err, LB_EUSAGE, "%s: line %d, column %d: bad JSON: %s", origin,
-			       jerr.line, jerr.column, shown);
-	}
-	int rc = json_is_object(root) ? parse_root(origin, root, out, err)
-				      : lb_fail(err, LB_EUSAGE, "%s: expected a JSON object, got %s",
-						origin, type_name(root));
+	json_t *root;
+	int rc = lb_snap_json_load(text, len, LB_SNAP_POLICY_MAX_BYTES, "the policy file's", origin,
+				   LB_EUSAGE, &root, err);
+	if (rc)
+		return rc;
+	rc = parse_root(origin, root, out, err);
 	json_decref(root);
 	if (rc)
 		lb_snap_policy_free(out);

@@ -129,7 +129,7 @@ static void an_oversized_file_is_refused(void **state)
 	struct lb_snap_policy p;
 	struct lb_err err = {0};
 	assert_int_equal(lb_snap_policy_parse(big, len, "big.json", &p, &err), LB_EUSAGE);
-	assert_non_null(strstr(err.msg, "over the policy file's limit"));
+	assert_non_null(strstr(err.msg, "over the policy file's limit of"));
 	free(big);
 }
 
