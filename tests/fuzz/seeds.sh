@@ -218,3 +218,20 @@ seed_www_authenticate() { # corpus-dir
 		i=$((i + 1))
 	done
 }
+
+# Catalogs (selector byte 0) and policy files (selector byte 1) in the shapes
+# lifeboat writes and operators write, and near misses.
+seed_snapshot_catalog() { # corpus-dir
+	local dir=$1 cid hash rec rec2
+	cid=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	hash=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210
+	rec='{"name":"web-20261130T060324Z","uuid":"00112233445566778899aabbccddeeff","container":"web","container_id":"'$cid'","device_id":16777215,"origin_device_id":7,"origin_hash":"'$hash'","created":"2026-11-30T06:03:24Z","created_unix":1796018604,"size_bytes":10737418240,"state":"ready","freeze_us":1840}'
+	rec2='{"name":"db-1","uuid":"ffeeddccbbaa99887766554433221100","container":"db","container_id":"'$cid'","device_id":16777214,"origin_device_id":9,"origin_hash":"'$hash'-init","created":"1970-01-01T00:00:00Z","created_unix":0,"size_bytes":1,"state":"pending","freeze_us":0}'
+	printf '\000{"version":1,"pool":"docker-8:1-1234-pool","snapshots":[]}\n' >"$dir/catalog-empty"
+	printf '\000{"version":1,"pool":"docker-8:1-1234-pool","snapshots":[\n%s\n]}\n' "$rec" >"$dir/catalog-one"
+	printf '\000{"version":1,"pool":"docker-thinpool","snapshots":[\n%s,\n%s\n]}\n' "$rec2" "$rec" >"$dir/catalog-two"
+	printf '\000{"version":2,"pool":"p","snapshots":[]}' >"$dir/catalog-newer"
+	printf '\001{"version": 1, "containers": ["web", "db"], "keep": {"last": 24, "hourly": 48, "daily": 14, "weekly": 8, "monthly": 12, "yearly": 3}, "export": {"dir": "/backup/lifeboat", "full_every": 7, "compress_level": 3}}\n' >"$dir/policy-doc"
+	printf '\001{"version":1,"containers":"all"}' >"$dir/policy-all"
+	printf '\001{"version":1,"containers":"all","keep":{"daily":7},"export":{"dir":"/b"}}' >"$dir/policy-min"
+}
