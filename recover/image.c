@@ -10,6 +10,7 @@
 #include "image/thin_read.h"
 #include "inventory/inventory.h"
 #include "recover/verbs.h"
+#include "snapshot/lookup.h"
 #include "thinmeta/thinmeta.h"
 #include "util/atomic_file.h"
 #include "util/size.h"
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage: lifeboat recover image [options] <container> -o FILE\n"
 	      "       lifeboat recover image [options] --device-id N -o FILE\n"
+	      "       lifeboat recover image [options] --snapshot NAME -o FILE\n"
 	      "\n"
 	      "Copy a container's thin device out of Docker's devicemapper pool into an\n"
 	      "image file, reading only the pool's files (devicemapper/devicemapper/data and\n"
@@ -61,6 +63,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -o, --output FILE    the image to write (required)\n"
+	      "      --snapshot NAME  a lifeboat snapshot (lifeboat snapshot ls), by name\n"
 	      "      --device-id N    a thin device by its id in the pool, with no Docker\n"
 	      "                       record needed (an orphan doctor names): its size is\n"
 	      "                       its filesystem's, else up to its last mapped block\n"
@@ -147,6 +150,7 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
 
 struct image_args {
 	const char *query, *output, *metadata, *data, *daemon_json;
+	const char *snapshot; /* --snapshot: by_id, the id from lifeboat's catalog */
 	bool by_id; /* --device-id: no container, the pool's device device_id */
 	uint64_t device_id;
 	enum lb_image_format format;
@@ -159,9 +163,10 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_
 		      bool *help)
 {
 	enum { OPT_ZSTD = 1, OPT_FORCE, OPT_COPY, OPT_METADATA, OPT_DATA, OPT_DAEMON_JSON,
-	       OPT_DEVICE_ID };
+	       OPT_DEVICE_ID, OPT_SNAPSHOT };
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
+					     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 					     {"zstd", optional_argument, NULL, OPT_ZSTD},
 					     {"force", no_argument, NULL, OPT_FORCE},
 					     {"copy", required_argument, NULL, OPT_COPY},
@@ -186,6 +191,10 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_
 			if (lb_parse_u64(optarg, LB_DM_MAX_DEVICE_ID, &a->device_id))
 				return lb_usage_error(cmd, "--device-id %s: a thin device id (0 to %u)",
 						      optarg, LB_DM_MAX_DEVICE_ID);
+			a->by_id = true;
+			break;
+		case OPT_SNAPSHOT:
+			a->snapshot = optarg;
 			a->by_id = true;
 			break;
 		case OPT_ZSTD: {
@@ -352,7 +361,7 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	struct lb_docker_root_opts ropts = {.data_root = g->docker_root,
 					    .daemon_json = a.daemon_json};
 	struct lb_docker_view v = {.id = "", .name = "", .device_hash = ""};
-	char label[32];
+	char label[96];
 	if ((rc = lb_docker_root_load(&ropts, &root, &err)) ||
 	    (!a.by_id && (rc = find_device(root, &a, &v, &err))))
 		goto done;
@@ -376,7 +385,15 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 				   data_path);
 		goto done;
 	}
-	if (a.by_id) {
+	if (a.snapshot) {
+		struct lb_snap_record snap;
+		if ((rc = lb_snapshot_lookup(root, a.snapshot, &snap, &err)))
+			goto done;
+		snprintf(label, sizeof(label), "snapshot %.60s", a.snapshot);
+		a.query = label;
+		v.device_id = snap.device_id;
+		v.size_bytes = snap.size_bytes;
+	} else if (a.by_id) {
 		struct lb_device_size ds;
 		if ((rc = lb_device_size_guess(meta, data_fd, data_path, a.device_id, &ds, &err))) {
 			lb_err_wrap(&err, "--device-id %llu", (unsigned long long)a.device_id);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 enum ct_col {
-	CT_NAME, CT_STATE, CT_IMAGE_REF, CT_DEVICE_ID, CT_SIZE, CT_MAPPED, CT_IN_POOL, CT_LOG, CT_ID,
+	CT_NAME, CT_STATE, CT_IMAGE_REF, CT_DEVICE_ID, CT_SIZE, CT_MAPPED, CT_IN_POOL, CT_LOG, CT_SNAPS, CT_ID,
 	CT_IMAGE, CT_DEVICE_HASH, CT_DEVICE_NAME, CT_POOL, CT_DELETED, CT_ERROR,
 };
 static const struct lb_table_column ct_cols[] = {
@@ -26,6 +26,7 @@ static const struct lb_table_column ct_cols[] = {
 	[CT_IN_POOL] = {"IN-POOL", "the pool's metadata has the device: yes, no, unknown", 0.05, 0},
 	[CT_LOG] = {"LOG", "its filesystem's journal: clean, or dirty (a mount without replay "
 			   "shows an older state; see recover mount --replay-cow)", 0.05, 0},
+	[CT_SNAPS] = {"SNAPS", "lifeboat snapshots of it (lifeboat snapshot ls)", 0.03, LB_COL_RIGHT},
 	[CT_ID] = {"ID", "full container id", 0.2, LB_COL_TRUNC},
 	[CT_IMAGE] = {"IMAGE", "image id", 0.2, LB_COL_TRUNC},
 	[CT_DEVICE_HASH] = {"DEVICE-HASH", "Docker's device hash (layerdb mount-id)", 0.2,
@@ -37,7 +38,7 @@ static const struct lb_table_column ct_cols[] = {
 	[CT_ERROR] = {"ERROR", "what is damaged about the entry", 0.3, LB_COL_WRAP},
 };
 #define N_CT_COLS (sizeof(ct_cols) / sizeof(ct_cols[0]))
-#define CT_DEFAULTS "NAME,STATE,IMAGE-REF,DEVICE-ID,SIZE,MAPPED,IN-POOL,LOG,ID"
+#define CT_DEFAULTS "NAME,STATE,IMAGE-REF,DEVICE-ID,SIZE,MAPPED,IN-POOL,LOG,SNAPS,ID"
 
 enum pool_col { P_POOL, P_KIND, P_ACTIVE, P_BLOCK, P_USED, P_TRANSACTION, P_DEVICES, P_DATA,
 		P_METADATA, P_ERROR };
@@ -141,6 +142,11 @@ static const char *ct_cell(void *ctx, size_t row, size_t col, char *buf, size_t 
 	case CT_POOL: return x->inv->pool.name;
 	case CT_IN_POOL: return tri_text(c->in_pool);
 	case CT_LOG: return lb_fslog_state_name(c->log);
+	case CT_SNAPS:
+		if (c->snapshots < 0)
+			return "?";
+		snprintf(buf, cap, "%ld", c->snapshots);
+		return buf;
 	case CT_ERROR: return c->err.code ? c->err.msg : NULL;
 	case CT_DELETED: return v->device_ok ? (v->deleted ? "yes" : "no") : NULL;
 	case CT_DEVICE_ID:

@@ -5,6 +5,7 @@
 #include "dm/dm.h"
 #include "image/device_size.h"
 #include "recover/verbs.h"
+#include "snapshot/lookup.h"
 #include "rescue/session.h"
 #include "thinmeta/thinmeta.h"
 #include "util/safepath.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage: lifeboat recover mount [options] <container> [DIR]\n"
 	      "       lifeboat recover mount [options] --device-id N [DIR]\n"
+	      "       lifeboat recover mount [options] --snapshot NAME [DIR]\n"
 	      "\n"
 	      "Activate a container's thin device from its pool and mount its filesystem\n"
 	      "read-only, without the Docker daemon. The pool is reused if it is active;\n"
@@ -49,6 +51,7 @@ static void usage(FILE *out)
 	      "                     and recorded for umount, as its canonical path\n"
 	      "\n"
 	      "Options:\n"
+	      "  --snapshot NAME    a lifeboat snapshot (lifeboat snapshot ls), by its name\n"
 	      "  --device-id N      a thin device by its id in the pool, with no Docker record\n"
 	      "                     needed (an orphan doctor names; loop-lvm pools): mounted\n"
 	      "                     as device-N, its size its filesystem's\n"
@@ -131,9 +134,10 @@ static void kill_after_step(const char *stepname)
 int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 {
 	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_REPLAY_COW, OPT_COW_DIR, OPT_FORCE, OPT_DAEMON_JSON,
-	       OPT_DEVICE_ID };
+	       OPT_DEVICE_ID, OPT_SNAPSHOT };
 	static const struct option opts[] = {{"pool-dev", required_argument, NULL, OPT_POOL_DEV},
 					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
+					     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 					     {"replay-log", no_argument, NULL, OPT_REPLAY},
 					     {"replay-cow", no_argument, NULL, OPT_REPLAY_COW},
 					     {"cow-dir", required_argument, NULL, OPT_COW_DIR},
@@ -144,6 +148,7 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 	const char *pool_dev = NULL, *daemon_json = NULL, *cow_dir_arg = NULL;
 	bool replay = false, replay_cow = false, force = false, by_id = false;
 	uint64_t device_id = 0;
+	const char *snapshot = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -162,6 +167,10 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 						      LB_DM_MAX_DEVICE_ID);
 			by_id = true;
 			break;
+		case OPT_SNAPSHOT:
+			snapshot = optarg;
+			by_id = true;
+			break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("recover mount", "unknown option");
 		}
@@ -169,9 +178,15 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 	int want_args = by_id ? 0 : 1;
 	if (argc - optind < want_args || argc - optind > want_args + 1)
 		return lb_usage_error("recover mount",
-				      by_id ? "expected --device-id N [DIR]" : "expected <container> [DIR]");
-	char by_id_name[32];
-	snprintf(by_id_name, sizeof(by_id_name), "device-%llu", (unsigned long long)device_id);
+				      by_id ? "expected --device-id N or --snapshot NAME, and [DIR]"
+					    : "expected <container> [DIR]");
+	char by_id_name[96];
+	if (snapshot && !lb_snap_name_valid(snapshot))
+		return lb_usage_error("recover mount", "--snapshot %s: not a snapshot name", snapshot);
+	if (snapshot)
+		snprintf(by_id_name, sizeof(by_id_name), "snap-%s", snapshot);
+	else
+		snprintf(by_id_name, sizeof(by_id_name), "device-%llu", (unsigned long long)device_id);
 	const char *query = by_id ? by_id_name : argv[optind];
 	const char *dir = argc - optind == want_args + 1 ? argv[optind + want_args] : NULL;
 	if (replay && replay_cow)
@@ -203,7 +218,14 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		goto fail;
 	struct lb_docker_view v;
 	if (by_id) {
-		/* No Docker record: the device alone, named after its id. */
+		/* No Docker record: the device alone, named after its id (or the
+		 * snapshot's name, its id from lifeboat's catalog). */
+		struct lb_snap_record snap;
+		if (snapshot) {
+			if ((rc = lb_snapshot_lookup(root, snapshot, &snap, &err)))
+				goto fail;
+			device_id = snap.device_id;
+		}
 		if ((rc = view_of_device_id(root, device_id, by_id_name, &v, &err)))
 			goto fail;
 	} else {

@@ -3,6 +3,11 @@
 #include "snapshot/verbs.h"
 
 static const struct lb_cmd snapshot_verbs[] = {
+	{"create", cmd_snapshot_create, "take a thin snapshot of a container, dockerd running or not"},
+	{"ls", cmd_snapshot_ls, "list the snapshots of the pool"},
+	{"rm", cmd_snapshot_rm, "delete snapshots from the pool"},
+	{"prune", cmd_snapshot_prune, "delete the snapshots retention rules do not keep (restic's)"},
+	{"rollback", cmd_snapshot_rollback, "make a container's device hold a snapshot's content"},
 	{0},
 };
 

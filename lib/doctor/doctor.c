@@ -18,6 +18,8 @@ static const char *const code_names[] = {
 	[LB_DOC_NEXT_DEVICE_ID_TOO_LOW] = "next-device-id-too-low",
 	[LB_DOC_LOST_DEVICE_FILE] = "lost-device-file",
 	[LB_DOC_AMBIGUOUS_DEVICE_MATCH] = "ambiguous-device-match",
+	[LB_DOC_LIFEBOAT_SNAPSHOT] = "lifeboat-snapshot",
+	[LB_DOC_SNAPSHOT_CATALOG_DAMAGED] = "snapshot-catalog-damaged",
 };
 
 const char *lb_doctor_code_name(enum lb_doctor_code code)
@@ -59,7 +61,8 @@ static struct lb_doctor_finding *add_finding(struct ctx *c, enum lb_doctor_code 
 	struct lb_doctor_finding *f = &r->findings[r->n_findings++];
 	memset(f, 0, sizeof(*f));
 	f->code = code;
-	if (code != LB_DOC_NEXT_DEVICE_ID_TOO_LOW)
+	if (code != LB_DOC_NEXT_DEVICE_ID_TOO_LOW && code != LB_DOC_LIFEBOAT_SNAPSHOT &&
+	    code != LB_DOC_SNAPSHOT_CATALOG_DAMAGED)
 		r->n_problems++;
 	else
 		f->note = true;
@@ -581,12 +584,44 @@ static int check_orphans(struct ctx *c)
 		set_text(f->fix, sizeof(f->fix),
 			 "none by default: an orphan is evidence, kept. --reclaim-orphans%s deletes "
 			 "it (pool message \"delete %llu\"), after the backup",
-			 cand || c->any_unreadable ? "=ID (naming it)" : "",
+			 cand || c->any_unreadable || p->catalog_err[0] ? "=ID (naming it)" : "",
 			 (unsigned long long)td->dev_id);
 		act_pool_delete(f, td->dev_id);
 		actions_to_reclaim(f, LB_RECLAIM_ORPHAN, td->dev_id);
 		/* A plain --reclaim-orphans never takes what may be a lost file's. */
-		f->reclaim_in_all = !cand && !c->any_unreadable;
+		f->reclaim_in_all = !cand && !c->any_unreadable && !p->catalog_err[0];
+	}
+	return 0;
+}
+
+/* lifeboat's snapshots: notes, so nobody takes them for orphans. */
+static int check_snapshots(struct ctx *c)
+{
+	const struct lb_doctor_pool *p = c->pool;
+	if (p->catalog_err[0]) {
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_SNAPSHOT_CATALOG_DAMAGED);
+		if (!f)
+			return -1;
+		add_object(f, "%s", p->catalog_err);
+		set_text(f->consequence, sizeof(f->consequence),
+			 "lifeboat's snapshots cannot be told from orphans: any orphan below may be "
+			 "a snapshot; a plain --reclaim-orphans takes none");
+		set_text(f->fix, sizeof(f->fix),
+			 "none: restore snapshots.json from snapshots.json.bak beside it if that "
+			 "one reads");
+	}
+	for (size_t i = 0; i < p->n_snapshots; i++) {
+		const struct lb_doctor_snapshot *sn = &p->snapshots[i];
+		struct lb_doctor_finding *f = add_finding(c, LB_DOC_LIFEBOAT_SNAPSHOT);
+		if (!f)
+			return -1;
+		add_object(f, "thin device %llu: lifeboat snapshot %s of %s%s",
+			   (unsigned long long)sn->dev_id, sn->name, sn->container,
+			   sn->pending ? " (pending: its create did not finish)" : "");
+		set_text(f->consequence, sizeof(f->consequence),
+			 "none: not Docker's, and out of dockerd's way (ids from the top down)");
+		set_text(f->fix, sizeof(f->fix), "none needed; lifeboat snapshot rm %s deletes it",
+			 sn->name);
 	}
 	return 0;
 }
@@ -735,6 +770,8 @@ int lb_doctor_check(const struct lb_docker_root *root, const struct lb_docker_la
 		rc = check_base(&c);
 	if (!rc)
 		rc = check_next_id(&c);
+	if (!rc)
+		rc = check_snapshots(&c);
 	lb_lost_match_free(&c.match);
 	free(c.ref_reported);
 	free(c.orphan_matched);

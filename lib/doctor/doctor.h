@@ -90,6 +90,8 @@ enum lb_doctor_code {
 	LB_DOC_NEXT_DEVICE_ID_TOO_LOW,
 	LB_DOC_LOST_DEVICE_FILE,
 	LB_DOC_AMBIGUOUS_DEVICE_MATCH,
+	LB_DOC_LIFEBOAT_SNAPSHOT,       /* note: a thin device lifeboat's catalog names */
+	LB_DOC_SNAPSHOT_CATALOG_DAMAGED, /* note: the catalog cannot be read */
 };
 
 /* The stable name of a code ("orphan-thin-device"). */
@@ -145,8 +147,24 @@ struct lb_doctor_report {
 	size_t n_problems; /* findings that are not notes */
 };
 
+/* A thin device lifeboat's snapshot catalog (lib/snapshot/catalog.h) names:
+ * a snapshot, never an orphan, and never counted as an id dockerd uses. */
+struct lb_doctor_snapshot {
+	uint64_t dev_id;
+	char name[65];
+	char container[256];
+	bool pending; /* taken by a create that may not have finished */
+};
+
 /* The pool's side, read with lib/thinmeta (gather.h fills it). */
 struct lb_doctor_pool {
+	/* lifeboat's snapshots, left out of devices; catalog_err names a
+	 * catalog that could not be read ("" if it could, or there is none):
+	 * then any orphan may be a snapshot and none is reclaimed by a plain
+	 * --reclaim-orphans. */
+	const struct lb_doctor_snapshot *snapshots;
+	size_t n_snapshots;
+	char catalog_err[320];
 	uint64_t trans_id;
 	const struct lb_thin_device *devices; /* ascending dev_id */
 	size_t n_devices;

@@ -1,4 +1,5 @@
 #include "doctor/gather.h"
+#include "snapshot/catalog_store.h"
 #include "docker/jsonfile.h"
 #include "fslog/identify.h"
 
@@ -53,6 +54,17 @@ static int load_layers(const char *layerdb_dir, struct lb_doctor_inputs *in, str
 static int on_device(void *ctx, const struct lb_thin_device *dev, struct lb_err *err)
 {
 	struct lb_doctor_inputs *in = ctx;
+	const struct lb_snap_record *snap =
+		in->catalog_loaded ? lb_snap_catalog_find_device(&in->catalog, (uint32_t)dev->dev_id)
+				   : NULL;
+	if (snap) {
+		struct lb_doctor_snapshot *sn = &in->snapshots[in->n_snapshots++];
+		sn->dev_id = dev->dev_id;
+		snprintf(sn->name, sizeof(sn->name), "%s", snap->name);
+		snprintf(sn->container, sizeof(sn->container), "%s", snap->container);
+		sn->pending = snap->state == LB_SNAP_PENDING;
+		return 0;
+	}
 	if ((in->n_devices & (in->n_devices - 1)) == 0) { /* 0, 1, 2, 4...: grow */
 		size_t cap = in->n_devices ? in->n_devices * 2 : 8;
 		struct lb_thin_device *bigger = realloc(in->devices, cap * sizeof(*bigger));
@@ -182,6 +194,25 @@ static int gather_facts(struct lb_thinmeta *m, struct lb_doctor_inputs *in, stru
 	return rc;
 }
 
+/* lifeboat's snapshot catalog, if there is one: its devices are snapshots. */
+static void load_catalog(struct lb_doctor_inputs *in)
+{
+	char dir[PATH_MAX];
+	struct lb_err e = {0};
+	if (lb_snap_catalog_dir(in->root->driver_home, dir, &e) ||
+	    lb_snap_catalog_load(dir, in->root->pool_name, &in->catalog, &e)) {
+		snprintf(in->pool.catalog_err, sizeof(in->pool.catalog_err), "%.300s", e.msg);
+		return;
+	}
+	in->catalog_loaded = true;
+	in->snapshots = calloc(in->catalog.n_records + 1, sizeof(*in->snapshots));
+	if (!in->snapshots) {
+		lb_snap_catalog_free(&in->catalog);
+		in->catalog_loaded = false;
+		snprintf(in->pool.catalog_err, sizeof(in->pool.catalog_err), "%.280s: out of memory", dir);
+	}
+}
+
 int lb_doctor_gather(const struct lb_docker_root_opts *opts, struct lb_doctor_inputs *in,
 		     struct lb_err *err)
 {
@@ -199,6 +230,7 @@ int lb_doctor_gather(const struct lb_docker_root_opts *opts, struct lb_doctor_in
 			       r->metadata_file.path);
 	if ((rc = load_layers(r->layerdb_dir, in, err)))
 		return rc;
+	load_catalog(in);
 	struct lb_thinmeta *m;
 	if ((rc = lb_thinmeta_open(r->metadata_file.path, &m, err)))
 		return rc == LB_ENOTFOUND ? rc : LB_EINTEGRITY;
@@ -217,6 +249,8 @@ int lb_doctor_gather(const struct lb_docker_root_opts *opts, struct lb_doctor_in
 	in->pool.n_devices = in->n_devices;
 	in->pool.facts = in->facts;
 	in->pool.data_block_size_sectors = in->data_block_size_sectors;
+	in->pool.snapshots = in->snapshots;
+	in->pool.n_snapshots = in->n_snapshots;
 	return LB_OK;
 }
 
@@ -228,5 +262,8 @@ void lb_doctor_inputs_free(struct lb_doctor_inputs *in)
 	free(in->facts);
 	free(in->layers);
 	free(in->devices);
+	free(in->snapshots);
+	if (in->catalog_loaded)
+		lb_snap_catalog_free(&in->catalog);
 	memset(in, 0, sizeof(*in));
 }

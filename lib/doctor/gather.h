@@ -7,6 +7,7 @@
 
 #include "docker/dataroot.h"
 #include "doctor/doctor.h"
+#include "snapshot/catalog.h"
 
 #include <limits.h>
 
@@ -19,6 +20,10 @@ struct lb_doctor_inputs {
 	struct lb_doctor_devfacts *facts; /* parallel to devices (match.h) */
 	struct lb_doctor_pool pool; /* points into devices and facts */
 	uint32_t data_block_size_sectors;
+	struct lb_snap_catalog catalog; /* valid if catalog_loaded */
+	bool catalog_loaded;
+	struct lb_doctor_snapshot *snapshots; /* the pool's devices the catalog names */
+	size_t n_snapshots;
 };
 
 /* Loads everything. A data root that is not a devicemapper one, or pool

@@ -1,4 +1,5 @@
 #include "inventory/inventory.h"
+#include "snapshot/catalog_store.h"
 
 #include "dm/dm.h"
 #include "docker/jsonfile.h"
@@ -138,6 +139,22 @@ static void load_container(const struct lb_docker_root *root, const struct lb_in
 		c->err = find_err;
 }
 
+/* Each container's snapshots, from lifeboat's catalog (none: 0 each). */
+static void count_snapshots(const struct lb_docker_root *root, struct lb_inventory *inv)
+{
+	char dir[PATH_MAX];
+	struct lb_snap_catalog cat;
+	struct lb_err e = {0};
+	bool ok = !lb_snap_catalog_dir(root->driver_home, dir, &e) &&
+		  !lb_snap_catalog_load(dir, root->pool_name, &cat, &e);
+	for (size_t i = 0; i < inv->n_containers; i++)
+		inv->containers[i].snapshots =
+			ok ? (long)lb_snap_catalog_count_container(&cat, inv->containers[i].view.id)
+			   : -1;
+	if (ok)
+		lb_snap_catalog_free(&cat);
+}
+
 int lb_inventory_load(const struct lb_docker_root *root, bool ask_dm, struct lb_inventory *out,
 		      struct lb_err *err)
 {
@@ -158,6 +175,7 @@ int lb_inventory_load(const struct lb_docker_root *root, bool ask_dm, struct lb_
 	if (data_fd >= 0)
 		close(data_fd);
 	lb_thinmeta_close(m);
+	count_snapshots(root, out);
 	return 0;
 }
 
@@ -247,7 +265,8 @@ static json_t *container_json(const struct lb_inventory *inv, const struct lb_in
 	const struct lb_docker_view *v = &c->view;
 	static const char *const keys[] = {
 		"name", "id", "image", "image_ref", "state", "device_hash", "device_name",
-		"device_id", "size_bytes", "mapped_bytes", "pool", "in_pool", "log", "deleted", "error"};
+		"device_id", "size_bytes", "mapped_bytes", "pool", "in_pool", "log", "deleted",
+		"snapshots", "error"};
 	json_t *values[] = {
 		str_or_null(lb_inv_name(c)),
 		lb_dj_string(v->id),
@@ -263,6 +282,7 @@ static json_t *container_json(const struct lb_inventory *inv, const struct lb_in
 		tri(c->in_pool),
 		c->log == LB_FSLOG_UNKNOWN ? json_null() : json_string(lb_fslog_state_name(c->log)),
 		v->device_ok ? json_boolean(v->deleted) : json_null(),
+		c->snapshots < 0 ? json_null() : json_integer(c->snapshots),
 		err_or_null(&c->err),
 	};
 	return object_of(keys, values, sizeof(values) / sizeof(values[0]));

@@ -47,6 +47,9 @@ struct lb_inv_container {
 	enum lb_fslog_state log;
 	struct lb_err err;     /* the first damage to this entry (view's, or the pool's
 				* disagreement); code 0 if none */
+	/* lifeboat snapshots of it in the pool's catalog (lib/snapshot); -1 when
+	 * the catalog cannot be read. */
+	long snapshots;
 };
 
 struct lb_inventory {

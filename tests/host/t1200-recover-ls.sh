@@ -82,8 +82,8 @@ for v in xfs ext4; do
 		"$LIFEBOAT" --root "$R" recover ls >table &&
 		head -n 1 table | grep -q "^POOL  *KIND  *ACTIVE" &&
 		grep -q "^$(docker_pool_name "$R") " table &&
-		grep -q "^NAME  *STATE  *IMAGE-REF  *DEVICE-ID  *SIZE  *MAPPED  *IN-POOL  *LOG  *ID" table &&
-		for c in web batch created changes db; do grep -q "^$c .* 512M .* yes  *[a-z]*  *[0-9a-f]\{64\}$" table || exit 1; done &&
+		grep -q "^NAME  *STATE  *IMAGE-REF  *DEVICE-ID  *SIZE  *MAPPED  *IN-POOL  *LOG  *SNAPS  *ID" table &&
+		for c in web batch created changes db; do grep -q "^$c .* 512M .* yes  *[a-z]*  *0  *[0-9a-f]\{64\}$" table || exit 1; done &&
 		"$LIFEBOAT" --root "$R" recover ls -n -r -o NAME,DEVICE-ID,size --bytes | tail -n 5 | sort >got &&
 		awk "{ print \$1, \$4, \$5 }" "$FX/devices.txt" | sort >want && expect_file_same want got
 	'
