@@ -124,6 +124,11 @@ install: lifeboat
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lifeboat/README.md
 	mkdir -p $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks
 	cp -r runbooks/. $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks/
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	for u in dist/systemd/*.service dist/systemd/*.timer; do \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) || exit 1; \
+	done
 
 clean:
 	rm -rf $(B) lifeboat

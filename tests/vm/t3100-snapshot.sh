@@ -127,6 +127,25 @@ test_expect_success "rm of the middle snapshot: its device leaves the pool, the 
 	expect_exit 3 "$LIFEBOAT" snapshot rm w2
 '
 
+test_expect_success "recover mount --snapshot beside the live dockerd: w1 as it was, read-only; umount leaves nothing" '
+	mkdir -p /scratch/s1 && "$LIFEBOAT" recover mount --snapshot w1 /scratch/s1 &&
+	last=$(tail -n 1 /scratch/s1/rootfs/data/writer.log); "$LIFEBOAT" recover umount /scratch/s1 &&
+	expect_eq "$(cat '$S'/w1.last)" "$last" "last line in w1" &&
+	! dmsetup info -c --noheadings -o uuid | grep -q LIFEBOAT- && ! ls /run/lifeboat/sessions/* 2>/dev/null
+'
+
+test_expect_success "prune --keep-last 1 of web: --dry-run deletes nothing, then the two older go" '
+	"$LIFEBOAT" snapshot create web >/dev/null && "$LIFEBOAT" snapshot create web >/dev/null &&
+	expect_eq 3 "$("$LIFEBOAT" snapshot ls --json web | jq ".snapshots | length")" "web snapshots" &&
+	"$LIFEBOAT" snapshot prune --keep-last 1 --dry-run --json web >plan.json &&
+	expect_eq "2 1" "$(jq -r "\"\(.remove | length) \(.keep | length)\"" plan.json)" plan &&
+	expect_eq 3 "$("$LIFEBOAT" snapshot ls --json web | jq ".snapshots | length")" "after dry run" &&
+	newest=$("$LIFEBOAT" snapshot ls --json web | jq -r ".snapshots[-1].name") &&
+	"$LIFEBOAT" snapshot prune --keep-last 1 web &&
+	expect_eq "$newest" "$("$LIFEBOAT" snapshot ls --json web | jq -r "[.snapshots[].name] | join(\" \")")" "kept" &&
+	expect_eq - "$(held_root)" "held root after prune"
+'
+
 test_expect_success "a held metadata snapshot that lifeboat did not take is left alone: exit 4, saying how to release it" '
 	dmsetup message "$POOL" 0 reserve_metadata_snap &&
 	expect_exit 4 "$LIFEBOAT" snapshot create writer 2>err; rc=$?; cat err
