@@ -156,7 +156,8 @@ int lb_image_pull(struct lb_registry *reg, const struct lb_image_ref *ref, struc
 	struct lb_descriptor *desc = NULL;
 	size_t n = 0;
 	char what[600], stored[LB_DIGEST_CAP];
-	snprintf(what, sizeof(what), "%s: manifest %s", lb_registry_domain(reg), m.digest);
+	snprintf(what, sizeof(what), "%s: %s:%s (manifest %s)", lb_registry_domain(reg), ref->path,
+		 lb_image_ref_reference(ref), m.digest);
 	if ((rc = lb_manifest_blobs(m.buf, m.len, what, &desc, &n, res->media_type, err)))
 		goto out;
 	if ((rc = alloc_blobs(res, desc, n, err)))

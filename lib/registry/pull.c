@@ -270,6 +270,12 @@ int lb_pull_blob(struct lb_registry *reg, const char *repo, struct lb_oci_layout
 					   lb_oci_layout_path(l), partial);
 		else if (rc == LB_EFAIL && d.have > before && ++cuts <= lb_registry_max_attempts(reg))
 			rc = LB_OK; /* cut midway: go on from where it stopped */
+		else if (rc == LB_EFAIL && d.have > before)
+			rc = lb_fail(err, LB_EFAIL,
+				     "%s: %s of %s: the connection was cut %u times; %llu of %llu bytes "
+				     "kept in %s/blobs/sha256/%s for the next run to resume",
+				     lb_registry_domain(reg), what, repo, cuts, (unsigned long long)d.have,
+				     (unsigned long long)size, lb_oci_layout_path(l), partial);
 		else if (!rc && resp.status == 404)
 			rc = lb_fail(err, LB_ENOTFOUND, "%s: %s: not in %s", lb_registry_domain(reg), what,
 				     repo);
