@@ -94,8 +94,10 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 		goto out;
 	if ((rc = lb_oci_layout_create(out_dir, &l, &err)))
 		goto out;
-	if (isatty(STDERR_FILENO) && g->verbosity >= 0)
+	if (isatty(STDERR_FILENO) && g->verbosity >= 0) {
 		o.progress = lb_xfer_progress;
+		o.progress_ctx = (void *)LB_XFER_PULLING;
+	}
 	rc = lb_image_pull(reg, &ref, l, &o, &res, &err);
 	lb_oci_layout_close(l);
 	l = NULL;

@@ -45,7 +45,10 @@ void lb_xfer_cli_init(struct lb_xfer_cli *x);
  * printing the usage error for `cmd`. */
 int lb_xfer_cli_opt(struct lb_xfer_cli *x, const char *cmd, int c, const char *arg);
 
-/* The per-blob line on a terminal (stderr), for image opts' progress. */
+/* The per-blob line on a terminal (stderr), for image opts' progress;
+ * ctx is LB_XFER_PULLING for a pull (a finished blob is "fetched"), NULL
+ * for a push. */
+extern const char LB_XFER_PULLING[];
 void lb_xfer_progress(void *ctx, const struct lb_push_blob *b, uint64_t done);
 
 /* A line of the commit's for the operator (stderr; nothing with -q);

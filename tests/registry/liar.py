@@ -27,17 +27,16 @@ LOG_FILE gets one line per request: "METHOD PATH [Range: R] -> STATUS".
 """
 import gzip
 import hashlib
-import http.server
 import io
 import json
 import os
 import socket
 import sys
 import tarfile
-import threading
+
+import servelib
 
 STATE, PORT_FILE, LOG = sys.argv[1:4]
-lock = threading.Lock()
 MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MT_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 MT_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -127,17 +126,10 @@ for name, value in (("good.manifest.digest", sha(good)), ("arm64.manifest.digest
         f.write(value + "\n")
 
 
-def log(line):
-    with lock, open(LOG, "a") as f:
-        f.write(line + "\n")
+log = servelib.line_logger(LOG)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
+class Handler(servelib.QuietHandler):
     def send(self, status, body=b"", ctype="application/json", extra=()):
         rng = self.headers.get("Range")
         log(f"{self.command} {self.path}{' Range: ' + rng if rng else ''} -> {status}")
@@ -197,9 +189,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-with open(PORT_FILE + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(PORT_FILE + ".tmp", PORT_FILE)
-server.serve_forever()
+servelib.serve(Handler, PORT_FILE)

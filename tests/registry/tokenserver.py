@@ -24,18 +24,18 @@ was issued, which is what expires_in tells the client.
 LOG_FILE gets one line per request: "token SCOPES -> STATUS GRANTED".
 """
 import base64
-import http.server
+
 import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
+import servelib
+
 KEY, CERT, CONTROL, PORT_FILE, LOG = sys.argv[1:6]
 SKEW = 60  # distribution's token.Leeway
-lock = threading.Lock()
 
 
 def b64url(data):
@@ -75,17 +75,10 @@ def sign(signing_input):
     return p.stdout
 
 
-def log(line):
-    with lock, open(LOG, "a") as f:
-        f.write(line + "\n")
+log = servelib.line_logger(LOG)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
+class Handler(servelib.QuietHandler):
     def answer(self, status, obj):
         body = json.dumps(obj).encode()
         self.send_response(status)
@@ -137,9 +130,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))})
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-with open(PORT_FILE + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(PORT_FILE + ".tmp", PORT_FILE)
-server.serve_forever()
+servelib.serve(Handler, PORT_FILE)
