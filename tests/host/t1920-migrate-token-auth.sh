@@ -10,6 +10,7 @@
 # shellcheck disable=SC2016 # test bodies are single-quoted on purpose
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/registry/registry.sh"
+. "$TOP/tests/registry/layout.sh"
 . "$TOP/tests/registry/faultproxy.sh"
 
 test_require 'docker-registry (Debian package docker-registry)' 'command -v docker-registry'
@@ -44,27 +45,8 @@ witness() { # ref want-digest
 		--format '{{.Digest}}' "docker://$1") && expect_eq "$2" "$got" "digest skopeo reads from $1"
 }
 
-add_blob() {
-	local d
-	d=$(sha256sum "$1" | cut -d' ' -f1) && cp "$1" "$SRC/blobs/sha256/$d" && echo "sha256:$d"
-}
-
 test_expect_success 'a layout with a 3 MB layer, and a token server key and certificate' '
-	SRC=$TMP_TEST/src && mkdir -p rootfs/srv "$SRC/blobs/sha256" &&
-	head -c 3000000 /dev/urandom >rootfs/srv/big.bin &&
-	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C rootfs -cf layer.tar . &&
-	gzip -n -c layer.tar >layer.tar.gz && layer=$(add_blob layer.tar.gz) &&
-	printf "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}" \
-		"$(sha256sum layer.tar | cut -d" " -f1)" >config.json && config=$(add_blob config.json) &&
-	printf "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%d},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\",\"size\":%d}]}" \
-		"$config" "$(stat -c %s config.json)" "$layer" "$(stat -c %s layer.tar.gz)" >manifest.json &&
-	manifest=$(add_blob manifest.json) &&
-	printf "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%d,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}" \
-		"$manifest" "$(stat -c %s manifest.json)" >"$SRC/index.json" &&
-	echo "{\"imageLayoutVersion\":\"1.0.0\"}" >"$SRC/oci-layout" &&
-	timeout 120 skopeo --insecure-policy copy "oci:$SRC:v1" "oci:$OCI:v1" &&
-	timeout 60 skopeo --insecure-policy inspect --format "{{.Digest}}" "oci:$OCI:v1" >manifest.digest &&
-	echo "$layer" >layer.digest &&
+	layout_craft "$OCI" 3000000 &&
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=lifeboat-token \
 		-keyout token.key -out token.crt >openssl.log 2>&1
 '

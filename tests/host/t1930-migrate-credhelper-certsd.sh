@@ -8,6 +8,7 @@
 # shellcheck disable=SC2016 # test bodies are single-quoted on purpose
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/registry/registry.sh"
+. "$TOP/tests/registry/layout.sh"
 
 test_require 'docker-registry (Debian package docker-registry)' 'command -v docker-registry'
 test_require 'skopeo' 'command -v skopeo'
@@ -19,20 +20,7 @@ OCI=$TMP_TEST/oci
 BIN=$TMP_TEST/bin
 
 test_expect_success 'a one-layer layout copied by skopeo, and docker-credential-lbtest on PATH' '
-	mkdir -p src/blobs/sha256 rootfs "$BIN" && printf "t1930\n" >rootfs/f &&
-	tar --mtime=@0 --owner=0 --group=0 -C rootfs -cf layer.tar . && gzip -n -c layer.tar >layer.tar.gz &&
-	l=$(sha256sum layer.tar.gz | cut -d" " -f1) && cp layer.tar.gz src/blobs/sha256/$l &&
-	printf "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}" \
-		"$(sha256sum layer.tar | cut -d" " -f1)" >config.json &&
-	c=$(sha256sum config.json | cut -d" " -f1) && cp config.json src/blobs/sha256/$c &&
-	printf "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":%d},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%s\",\"size\":%d}]}" \
-		"$c" "$(stat -c %s config.json)" "$l" "$(stat -c %s layer.tar.gz)" >manifest.json &&
-	m=$(sha256sum manifest.json | cut -d" " -f1) && cp manifest.json src/blobs/sha256/$m &&
-	printf "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\",\"size\":%d,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}" \
-		"$m" "$(stat -c %s manifest.json)" >src/index.json &&
-	echo "{\"imageLayoutVersion\":\"1.0.0\"}" >src/oci-layout &&
-	timeout 120 skopeo --insecure-policy copy oci:src:v1 "oci:$OCI:v1" &&
-	timeout 60 skopeo --insecure-policy inspect --format "{{.Digest}}" "oci:$OCI:v1" >manifest.digest &&
+	layout_craft "$OCI" 4096 && mkdir -p "$BIN" &&
 	cat >"$BIN/docker-credential-lbtest" <<-\SCRIPT &&
 	#!/bin/sh
 	# A credential helper for tests: its behaviour is in $LBTEST_DIR/mode.

@@ -5,6 +5,7 @@
 # shellcheck disable=SC2016 # test bodies are single-quoted on purpose
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/registry/registry.sh"
+. "$TOP/tests/registry/layout.sh"
 
 test_require 'docker-registry (Debian package docker-registry)' 'command -v docker-registry'
 test_require 'skopeo, script (util-linux), jq' 'command -v skopeo && command -v script && command -v jq'
@@ -23,20 +24,7 @@ on_tty() { # out-file lifeboat-args...
 }
 
 test_expect_success 'a layout with a 3 MB layer, copied by skopeo' '
-	mkdir -p rootfs/srv src/blobs/sha256 && head -c 3000000 /dev/urandom >rootfs/srv/big.bin &&
-	tar --mtime=@0 --owner=0 --group=0 -C rootfs -cf layer.tar . && gzip -n -c layer.tar >layer.tar.gz &&
-	l=$(sha256sum layer.tar.gz | cut -d" " -f1) && cp layer.tar.gz src/blobs/sha256/$l &&
-	printf "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}" \
-		"$(sha256sum layer.tar | cut -d" " -f1)" >config.json &&
-	c=$(sha256sum config.json | cut -d" " -f1) && cp config.json src/blobs/sha256/$c &&
-	printf "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":%d},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%s\",\"size\":%d}]}" \
-		"$c" "$(stat -c %s config.json)" "$l" "$(stat -c %s layer.tar.gz)" >manifest.json &&
-	m=$(sha256sum manifest.json | cut -d" " -f1) && cp manifest.json src/blobs/sha256/$m &&
-	printf "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:%s\",\"size\":%d,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}" \
-		"$m" "$(stat -c %s manifest.json)" >src/index.json &&
-	echo "{\"imageLayoutVersion\":\"1.0.0\"}" >src/oci-layout &&
-	timeout 120 skopeo --insecure-policy copy oci:src:v1 oci:oci:v1 &&
-	echo "sha256:$l" >layer.digest && echo "sha256:$c" >config.digest
+	layout_craft oci 3000000
 '
 
 test_expect_success 'push on a terminal: a line per acknowledged chunk, and each blob ends with its action' '
