@@ -34,9 +34,10 @@ token_start() {
 	TOKEN_REALM=http://127.0.0.1:$(cat "$TMP_TEST/token.port")/token
 }
 token_stop() { kill "$TOKEN_PID" 2>/dev/null; wait "$TOKEN_PID" 2>/dev/null; :; }
-grants() { # lines "REPO ACTIONS", plus ttl if TTL is set
+grants() { # lines "REPO ACTIONS", plus ttl and expires_in if TTL, CLAIM are set
 	{ echo "user $USER_NAME $USER_PASS"; for g; do echo "grant $g"; done
-	  [ -z "${TTL:-}" ] || echo "ttl $TTL"; } >"$TMP_TEST/token.ctl"
+	  [ -z "${TTL:-}" ] || echo "ttl $TTL"
+	  [ -z "${CLAIM:-}" ] || echo "expires_in $CLAIM"; } >"$TMP_TEST/token.ctl"
 }
 # skopeo, through its own token flow, reads REF's manifest digest.
 witness() { # ref want-digest
@@ -94,24 +95,49 @@ test_expect_success 'cross-repository mount: the client asks for push on the tar
 	rc=$?; registry_stop; token_stop; exit $rc
 '
 
-# The token server issues 3-second tokens and the proxy reads request
-# bodies at 128 KiB/s, so the 3 MB layer in 64 KiB chunks takes ~25 s:
-# the registry refuses the token several times mid-upload (401
-# invalid_token), and each time the client fetches a new one and goes on.
-test_expect_success 'a token that expires between chunks is fetched again and the push completes' '
-	TTL=3 grants "lifeboat/expiry pull,push" && token_start &&
-	registry_start --token "$TOKEN_REALM" "$TMP_TEST/token.crt" && want=$(cat manifest.digest) &&
+# The token server issues tokens of a few seconds and the proxy reads
+# request bodies at 128 KiB/s, so the 3 MB layer in 64 KiB chunks takes
+# ~25 s. Told the truth (expires_in 4), the client fetches a new token before the
+# old one dies: no request is refused and no chunk goes twice. Told a lie
+# (expires_in 300), it learns from the registry's 401 (invalid_token) mid-
+# upload, fetches a new token and sends that chunk again.
+expiry_push() { # repo -> expiry.json, expiry.err; the push's exit code
+	local rc
 	echo "rate 131072" >proxy.ctl && proxy_start &&
 	"$LIFEBOAT" migrate push --json --jobs 1 --creds "$USER_NAME:$USER_PASS" --chunk-size 64K "$OCI" \
-		"$PROXY_ADDR/lifeboat/expiry:v1" >expiry.json 2>expiry.err; rc=$?; proxy_stop
-	cat expiry.err; grep -c "" token.log
-	expect_eq 0 $rc "exit code" &&
-	expect_eq "$want" "$(jq -r .manifest_digest expiry.json)" "manifest digest" &&
-	expect_eq 0 "$(jq .bytes_resent expiry.json)" "bytes re-sent" &&
-	test "$(grep -c -- "-> 200" token.log)" -ge 3 &&
-	grep "invalid_token\|token not to be used after\|authorization token" "$REGISTRY_LOG" | tail -n 2 &&
-	test "$(grep -c "\"PATCH /v2/lifeboat/expiry/blobs/uploads/[^ ]* HTTP/1.1\" 401" "$REGISTRY_LOG")" -ge 1 &&
+		"$PROXY_ADDR/$1:v1" >expiry.json 2>expiry.err
+	rc=$?
+	proxy_stop
+	cat expiry.err
+	echo "tokens fetched: $(grep -c -- "-> 200" token.log)"
+	echo "PATCH refused: $(grep -c "\"PATCH /v2/$1/blobs/uploads/[^ ]* HTTP/1.1\" 401" "$REGISTRY_LOG")"
+	return $rc
+}
+chunks() { # how many 64 KiB PATCHes the layer takes
+	local size
+	size=$(stat -c %s "$OCI/blobs/sha256/$(cut -d: -f2 layer.digest)") && echo $(((size + 65535) / 65536))
+}
+
+test_expect_success 'tokens that expire every 4 s (expires_in says so) are renewed before they die: nothing refused' '
+	TTL=4 grants "lifeboat/expiry pull,push" && token_start &&
+	registry_start --token "$TOKEN_REALM" "$TMP_TEST/token.crt" && want=$(cat manifest.digest) &&
+	expiry_push lifeboat/expiry && expect_eq "$want" "$(jq -r .manifest_digest expiry.json)" "manifest digest" &&
+	test "$(grep -c -- "-> 200" token.log)" -ge 5 &&
+	expect_eq 0 "$(grep -c "\"[A-Z]* /v2/lifeboat/expiry/[^ ]* HTTP/1.1\" 401" "$REGISTRY_LOG")" "requests refused" &&
+	expect_eq "$(chunks)" "$(grep -c "\"PATCH /v2/lifeboat/expiry/blobs/uploads/" "$REGISTRY_LOG")" "PATCHes (one per chunk)" &&
 	witness "$REGISTRY_ADDR/lifeboat/expiry:v1" "$want"
+	rc=$?; registry_stop; token_stop; exit $rc
+'
+
+test_expect_success 'a token that dies between chunks while expires_in claims 300 s: the 401 gets a new one, the push completes' '
+	TTL=3 CLAIM=300 grants "lifeboat/lie pull,push" && token_start &&
+	registry_start --token "$TOKEN_REALM" "$TMP_TEST/token.crt" && want=$(cat manifest.digest) &&
+	expiry_push lifeboat/lie && expect_eq "$want" "$(jq -r .manifest_digest expiry.json)" "manifest digest" &&
+	expect_eq 0 "$(jq .bytes_resent expiry.json)" "bytes re-sent after an acknowledgement" &&
+	test "$(grep -c -- "-> 200" token.log)" -ge 3 &&
+	grep "token not to be used after" "$REGISTRY_LOG" | tail -n 1 &&
+	test "$(grep -c "\"PATCH /v2/lifeboat/lie/blobs/uploads/[^ ]* HTTP/1.1\" 401" "$REGISTRY_LOG")" -ge 1 &&
+	witness "$REGISTRY_ADDR/lifeboat/lie:v1" "$want"
 	rc=$?; registry_stop; token_stop; exit $rc
 '
 

@@ -13,19 +13,22 @@ CONTROL_FILE, reread on every request, holds lines:
                             intersection of what was asked and this
   issuer ISSUER             the JWT's iss (the registry's token.issuer)
   ttl SECONDS               the token's life (default 300)
+  expires_in SECONDS        what the answer says the life is (default: the
+                            truth, ttl), to test a client against a lie
 Wrong credentials are 401. No credentials get a token with no access, as
 Docker's own token servers give anonymous users.
 
 The JWT header carries the signing certificate as x5c; distribution 2.8
 verifies that chain against its rootcertbundle (CERT.pem itself). Its
 check of exp allows 60 s of clock skew, so the exp claim is set 60 s
-before the real end: the registry refuses the token ttl seconds after it
-was issued, which is what expires_in tells the client.
+before the real end: the registry refuses the token ttl (to ttl + 1)
+seconds after it was issued, which is what expires_in tells the client.
 LOG_FILE gets one line per request: "token SCOPES -> STATUS GRANTED".
 """
 import base64
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -49,7 +52,8 @@ def cert_der_b64():
 
 
 def control():
-    c = {"user": None, "grants": {}, "issuer": "lifeboat-token-issuer", "ttl": 300}
+    c = {"user": None, "grants": {}, "issuer": "lifeboat-token-issuer", "ttl": 300,
+         "expires_in": None}
     try:
         with open(CONTROL) as f:
             for line in f:
@@ -64,6 +68,8 @@ def control():
                     c["issuer"] = w[1]
                 elif w[0] == "ttl":
                     c["ttl"] = int(w[1])
+                elif w[0] == "expires_in":
+                    c["expires_in"] = int(w[1])
     except FileNotFoundError:
         pass
     return c
@@ -116,7 +122,8 @@ class Handler(servelib.QuietHandler):
             granted = sorted(set(parts[2].split(",")) & allowed)
             if granted:
                 access.append({"type": "repository", "name": parts[1], "actions": granted})
-        now = int(time.time())
+        # Whole seconds in the JWT: round up, so the token lives at least ttl.
+        now = math.ceil(time.time())
         header = {"typ": "JWT", "alg": "RS256", "x5c": [cert_der_b64()]}
         claims = {"iss": c["issuer"], "sub": subject, "aud": q.get("service", [""])[0],
                   "exp": now + c["ttl"] - SKEW, "nbf": now - 1, "iat": now,
@@ -126,7 +133,7 @@ class Handler(servelib.QuietHandler):
         token = signing_input.decode() + "." + b64url(sign(signing_input))
         log(f"token {' '.join(scopes)} -> 200 " +
             " ".join(f"{a['name']}:{','.join(a['actions'])}" for a in access))
-        self.answer(200, {"token": token, "access_token": token, "expires_in": c["ttl"],
+        self.answer(200, {"token": token, "access_token": token, "expires_in": c["expires_in"] or c["ttl"],
                           "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))})
 
 
