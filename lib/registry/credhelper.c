@@ -183,9 +183,8 @@ int lb_credhelper_get(const char *helper, const char *server, unsigned timeout_m
 	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	char line[300];
-	int n = snprintf(line, sizeof(line), "%s\n", server);
-	(void)!send(in[0], line, (size_t)n, MSG_NOSIGNAL);
+	/* The URL alone, no newline: what docker's own client writes. */
+	(void)!send(in[0], server, strlen(server), MSG_NOSIGNAL);
 	shutdown(in[0], SHUT_WR);
 	char *buf = malloc(LB_CREDHELPER_OUT_MAX + 1);
 	size_t len = 0;
