@@ -33,7 +33,10 @@ static void usage(FILE *out)
 	      "Exit codes: 0 pulled; 1 failed (registry unreachable after retries, HTTP\n"
 	      "errors); 2 usage or a bad REF; 3 image or platform not found; 4 refused\n"
 	      "(401/403, or DIR is a non-empty directory that is not a layout);\n"
-	      "5 integrity (a digest mismatch, a manifest or config over 4 MiB).\n",
+	      "5 integrity (a digest mismatch, a manifest or config over 4 MiB, a\n"
+	      "malformed manifest or one whose digests are not sha256:<64 hex>).\n"
+	      "A blob cut midway more often than the retries allow is exit 1 and its\n"
+	      "partial file stays for the next run to resume.\n",
 	      out);
 }
 
@@ -94,8 +97,10 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 		goto out;
 	if ((rc = lb_oci_layout_create(out_dir, &l, &err)))
 		goto out;
-	if (isatty(STDERR_FILENO) && g->verbosity >= 0)
+	if (isatty(STDERR_FILENO) && g->verbosity >= 0) {
 		o.progress = lb_xfer_progress;
+		o.progress_ctx = (void *)LB_XFER_PULLING;
+	}
 	rc = lb_image_pull(reg, &ref, l, &o, &res, &err);
 	lb_oci_layout_close(l);
 	l = NULL;

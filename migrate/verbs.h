@@ -21,16 +21,17 @@ enum { LB_XOPT_CREDS = 0x2000, LB_XOPT_AUTHFILE, LB_XOPT_TLS_VERIFY, LB_XOPT_CAC
 		{"timeout", required_argument, NULL, LB_XOPT_TIMEOUT}
 #define LB_XFER_HELP                                                                            \
 	"  --creds USER:PASS  registry credentials\n"                                            \
-	"  --authfile FILE    a Docker config.json with \"auths\" (default\n"                     \
-	"                     $DOCKER_CONFIG/config.json, ~/.docker/config.json);\n"             \
-	"                     credential helpers are not run yet: use --creds\n"                \
+	"  --authfile FILE    a Docker config.json (default $DOCKER_CONFIG/config.json,\n"        \
+	"                     ~/.docker/config.json): credHelpers, credsStore (runs\n"           \
+	"                     docker-credential-<name> get from PATH) or \"auths\"\n"           \
 	"  --tls-verify=false no certificate check, and plain http allowed (plain\n"              \
 	"                     http is also tried for 127.0.0.0/8, as Docker does)\n"             \
 	"  --cacert FILE      trust this CA (default: the system's, plus\n"                      \
 	"                     /etc/docker/certs.d/<host:port>/ca.crt)\n"                         \
 	"  --jobs N           blobs at once (default 3)\n"                                       \
 	"  --timeout SECONDS  cut and retry a transfer that moves nothing this long\n"            \
-	"                     (default 30)\n"                                                    \
+	"                     (default 30); also the longest a credential helper may\n"          \
+	"                     take\n"                                                            \
 	"  --json             print a summary as JSON\n"
 
 struct lb_xfer_cli {
@@ -44,7 +45,10 @@ void lb_xfer_cli_init(struct lb_xfer_cli *x);
  * printing the usage error for `cmd`. */
 int lb_xfer_cli_opt(struct lb_xfer_cli *x, const char *cmd, int c, const char *arg);
 
-/* The per-blob line on a terminal (stderr), for image opts' progress. */
+/* The per-blob line on a terminal (stderr), for image opts' progress;
+ * ctx is LB_XFER_PULLING for a pull (a finished blob is "fetched"), NULL
+ * for a push. */
+extern const char LB_XFER_PULLING[];
 void lb_xfer_progress(void *ctx, const struct lb_push_blob *b, uint64_t done);
 
 /* A line of the commit's for the operator (stderr; nothing with -q);

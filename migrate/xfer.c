@@ -41,13 +41,19 @@ int lb_xfer_cli_opt(struct lb_xfer_cli *x, const char *cmd, int c, const char *a
 	}
 }
 
+const char LB_XFER_PULLING[] = "pulling";
+
 void lb_xfer_progress(void *ctx, const struct lb_push_blob *b, uint64_t done)
 {
-	(void)ctx;
 	char d[16], s[16];
+	const char *action = "";
+	if (done == b->size)
+		action = ctx != LB_XFER_PULLING		 ? lb_blob_action_name(b->action)
+			 : b->action == LB_BLOB_EXISTS ? "exists"
+						       : "fetched";
 	flockfile(stderr);
 	fprintf(stderr, "%.19s %s/%s %s\n", b->digest, lb_size_human(d, sizeof(d), done),
-		lb_size_human(s, sizeof(s), b->size), done == b->size ? lb_blob_action_name(b->action) : "");
+		lb_size_human(s, sizeof(s), b->size), action);
 	funlockfile(stderr);
 }
 

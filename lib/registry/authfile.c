@@ -96,6 +96,22 @@ int lb_authfile_lookup_text(const char *text, size_t len, const char *what, cons
 	int rc = LB_OK;
 	const char *key;
 	json_t *entry;
+	/* Docker's order: a helper for this registry, else the store for all,
+	 * else the plain "auths" (a credsStore leaves only empty entries there). */
+	json_t *helpers = json_object_get(root, "credHelpers");
+	if (json_is_object(helpers)) {
+		json_object_foreach(helpers, key, entry) {
+			if (host_matches(key, domain) && json_is_string(entry)) {
+				snprintf(helper, 64, "%s", json_string_value(entry));
+				goto done;
+			}
+		}
+	}
+	const char *store = json_string_value(json_object_get(root, "credsStore"));
+	if (store && *store) {
+		snprintf(helper, 64, "%s", store);
+		goto done;
+	}
 	json_t *auths = json_object_get(root, "auths");
 	if (json_is_object(auths)) {
 		json_object_foreach(auths, key, entry) {
@@ -108,18 +124,6 @@ int lb_authfile_lookup_text(const char *text, size_t len, const char *what, cons
 			}
 		}
 	}
-	json_t *helpers = json_object_get(root, "credHelpers");
-	if (json_is_object(helpers)) {
-		json_object_foreach(helpers, key, entry) {
-			if (host_matches(key, domain) && json_is_string(entry)) {
-				snprintf(helper, 64, "%s", json_string_value(entry));
-				goto done;
-			}
-		}
-	}
-	const char *store = json_string_value(json_object_get(root, "credsStore"));
-	if (store)
-		snprintf(helper, 64, "%s", store);
 done:
 	json_decref(root);
 	return rc;

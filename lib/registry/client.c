@@ -30,6 +30,7 @@ struct lb_registry {
 	pthread_mutex_t lock;
 	struct lb_www_auth challenge; /* from the last 401 */
 	char *token;                  /* bearer token, malloc'd */
+	double token_renew_at;        /* monotonic seconds: fetch anew from then on */
 	unsigned auth_gen;            /* bumped when the auth state changes */
 };
 
@@ -427,6 +428,29 @@ static bool curl_retryable(CURLcode rc)
 	}
 }
 
+static double mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* When to fetch a token anew: a third of its life before it ends, so a
+ * request (a chunk's PATCH, read by a slow proxy before the registry sees
+ * its header) never goes out with a token about to die. The token spec
+ * says a token without expires_in lives 60 s; a lying expires_in is caught
+ * by the registry's 401, answered as any other. */
+static double token_renew_time(const json_t *answer)
+{
+	json_int_t life = 60;
+	const json_t *v = json_object_get(answer, "expires_in");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		life = json_integer_value(v);
+	if (life > 86400)
+		life = 86400;
+	return mono_seconds() + (double)life * 2.0 / 3.0;
+}
+
 /* Fetches a bearer token for the client's scopes from the challenge's
  * realm (with Basic credentials if there are some). */
 static int fetch_token(struct lb_registry *r, const struct lb_www_auth *ch, struct lb_err *err)
@@ -494,6 +518,7 @@ static int fetch_token(struct lb_registry *r, const struct lb_www_auth *ch, stru
 			pthread_mutex_lock(&r->lock);
 			free(r->token);
 			r->token = strdup(tok);
+			r->token_renew_at = token_renew_time(o);
 			r->auth_gen++;
 			pthread_mutex_unlock(&r->lock);
 		}
@@ -538,6 +563,21 @@ static int answer_challenge(struct lb_registry *r, const struct lb_http_resp *re
 		       resp->www_auth);
 }
 
+/* A bearer token near its end is fetched anew before the request, rather
+ * than after the registry refused it (and a chunk's body went for nothing).
+ * One thread renews; the others go on with the token that is still valid. */
+static int renew_token_if_due(struct lb_registry *r, struct lb_err *err)
+{
+	pthread_mutex_lock(&r->lock);
+	bool due = r->challenge.scheme == LB_AUTH_BEARER && r->token &&
+		   mono_seconds() >= r->token_renew_at;
+	struct lb_www_auth ch = r->challenge;
+	if (due)
+		r->token_renew_at = mono_seconds() + 3600; /* claimed by this thread */
+	pthread_mutex_unlock(&r->lock);
+	return due ? fetch_token(r, &ch, err) : LB_OK;
+}
+
 int lb_registry_do(struct lb_registry *r, const struct lb_http_req *q, struct lb_http_resp *resp,
 		   struct lb_err *err)
 {
@@ -554,6 +594,8 @@ int lb_registry_do(struct lb_registry *r, const struct lb_http_req *q, struct lb
 	int ret = LB_OK;
 	for (;;) {
 		attempt++;
+		if ((ret = renew_token_if_due(r, err)))
+			break;
 		CURLcode rc = perform(r, q, url, resp, &gen);
 		bool last = q->once || attempt >= r->o.max_attempts;
 		if (rc != CURLE_OK) {

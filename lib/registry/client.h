@@ -12,8 +12,9 @@
  *    timeouts, 5xx and 429 (honouring Retry-After), a bounded number of
  *    times; a transfer that moves no byte for stall_seconds is cut.
  *  - a 401 answers with the challenge: Basic credentials, or a bearer token
- *    fetched from the realm for the client's scopes; a token that expires
- *    is fetched again once per request. A 401/403 that stays is LB_EUNSAFE
+ *    fetched from the realm for the client's scopes; a token is fetched
+ *    anew when two thirds of its expires_in (default 60 s) have passed,
+ *    and whenever the registry refuses it (401). A 401/403 that stays is LB_EUNSAFE
  *    naming the registry and the scope. */
 #ifndef LIFEBOAT_REGISTRY_CLIENT_H
 #define LIFEBOAT_REGISTRY_CLIENT_H

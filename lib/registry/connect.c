@@ -1,7 +1,9 @@
 #include "registry/connect.h"
+#include "registry/credhelper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int lb_registry_connect(const struct lb_image_ref *ref, const struct lb_connect_opts *o,
 			struct lb_registry **out, struct lb_err *err)
@@ -14,6 +16,14 @@ int lb_registry_connect(const struct lb_image_ref *ref, const struct lb_connect_
 		ro.stall_seconds = o->stall_seconds;
 	int rc = o->creds ? lb_creds_parse(o->creds, &ro.creds, err)
 			  : lb_authfile_lookup(o->authfile, ref->domain, &ro.creds, err);
+	if (!rc && !ro.creds.have && ro.creds.helper[0]) {
+		char server[300], helper[sizeof(ro.creds.helper)];
+		memcpy(helper, ro.creds.helper, sizeof(helper));
+		lb_credhelper_server(ref->domain, server, sizeof(server));
+		/* A helper that hangs (a locked keychain) must not hang the move. */
+		unsigned timeout_ms = (o->stall_seconds ? o->stall_seconds : 30) * 1000u;
+		rc = lb_credhelper_get(helper, server, timeout_ms, &ro.creds, err);
+	}
 	if (rc)
 		return rc;
 	struct lb_registry *r;

@@ -1,5 +1,6 @@
 /* From a verb's options to a client that has answered GET /v2/: the
- * credentials (--creds, else --authfile / Docker's config.json), the TLS
+ * credentials (--creds, else --authfile / Docker's config.json, running
+ * the credential helper it names, bounded by stall_seconds), the TLS
  * choice, and the token scopes the transfer needs. */
 #ifndef LIFEBOAT_REGISTRY_CONNECT_H
 #define LIFEBOAT_REGISTRY_CONNECT_H

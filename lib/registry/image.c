@@ -132,12 +132,27 @@ struct pull_job {
 	const struct lb_image_xfer_opts *o;
 };
 
+struct pull_progress {
+	const struct lb_image_xfer_opts *o;
+	const struct lb_push_blob *b;
+};
+
+static void pull_progress(void *ctx, uint64_t have)
+{
+	const struct pull_progress *p = ctx;
+	if (have < p->b->size) /* the last word comes with the blob's action */
+		p->o->progress(p->o->progress_ctx, p->b, have);
+}
+
 static int pull_one(void *arg, size_t i, struct lb_err *err)
 {
 	struct pull_job *j = arg;
 	struct lb_push_blob *b = &j->res->blobs[i];
 	bool had;
-	int rc = lb_pull_blob(j->reg, j->repo, j->l, b->digest, b->size, &b->bytes_sent, &had, err);
+	struct pull_progress pp = {.o = j->o, .b = b};
+	struct lb_pull_progress progress = {.fn = pull_progress, .ctx = &pp};
+	int rc = lb_pull_blob(j->reg, j->repo, j->l, b->digest, b->size,
+			      j->o->progress ? &progress : NULL, &b->bytes_sent, &had, err);
 	b->action = had ? LB_BLOB_EXISTS : LB_BLOB_UPLOADED;
 	if (!rc && j->o->progress)
 		j->o->progress(j->o->progress_ctx, b, b->size);
@@ -156,7 +171,8 @@ int lb_image_pull(struct lb_registry *reg, const struct lb_image_ref *ref, struc
 	struct lb_descriptor *desc = NULL;
 	size_t n = 0;
 	char what[600], stored[LB_DIGEST_CAP];
-	snprintf(what, sizeof(what), "%s: manifest %s", lb_registry_domain(reg), m.digest);
+	snprintf(what, sizeof(what), "%s: %s:%s (manifest %s)", lb_registry_domain(reg), ref->path,
+		 lb_image_ref_reference(ref), m.digest);
 	if ((rc = lb_manifest_blobs(m.buf, m.len, what, &desc, &n, res->media_type, err)))
 		goto out;
 	if ((rc = alloc_blobs(res, desc, n, err)))

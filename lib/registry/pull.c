@@ -152,6 +152,8 @@ struct download {
 	int write_errno;
 	bool too_long;
 	bool answer_started; /* false until this request's first byte */
+	const struct lb_pull_progress *progress;
+	uint64_t next_report;
 };
 
 static int dl_sink(void *ctx, long status, const void *buf, size_t len)
@@ -178,6 +180,10 @@ static int dl_sink(void *ctx, long status, const void *buf, size_t len)
 	}
 	EVP_DigestUpdate(d->md, buf, len);
 	d->have += len;
+	if (d->progress && d->have >= d->next_report) {
+		d->progress->fn(d->progress->ctx, d->have);
+		d->next_report = d->have + LB_PULL_PROGRESS_STEP;
+	}
 	return 0;
 }
 
@@ -232,8 +238,8 @@ static int check_existing(struct lb_oci_layout *l, const char *digest, uint64_t 
 }
 
 int lb_pull_blob(struct lb_registry *reg, const char *repo, struct lb_oci_layout *l,
-		 const char *digest, uint64_t size, uint64_t *fetched_bytes, bool *had_it,
-		 struct lb_err *err)
+		 const char *digest, uint64_t size, const struct lb_pull_progress *progress,
+		 uint64_t *fetched_bytes, bool *had_it, struct lb_err *err)
 {
 	*fetched_bytes = 0;
 	int rc = check_existing(l, digest, size, had_it, err);
@@ -246,9 +252,10 @@ int lb_pull_blob(struct lb_registry *reg, const char *repo, struct lb_oci_layout
 	int fd = openat(dirfd, partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return lb_fail_errno(err, LB_EFAIL, errno, "%s: %s", lb_oci_layout_path(l), partial);
-	struct download d = {.fd = fd, .md = EVP_MD_CTX_new(), .limit = size};
+	struct download d = {.fd = fd, .md = EVP_MD_CTX_new(), .limit = size, .progress = progress};
 	EVP_DigestInit_ex(d.md, EVP_sha256(), NULL);
 	rc = hash_existing(&d, err, what);
+	d.next_report = d.have + LB_PULL_PROGRESS_STEP;
 	char path[700], range[64];
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", repo, digest);
 	for (unsigned cuts = 0; !rc;) {
@@ -270,6 +277,12 @@ int lb_pull_blob(struct lb_registry *reg, const char *repo, struct lb_oci_layout
 					   lb_oci_layout_path(l), partial);
 		else if (rc == LB_EFAIL && d.have > before && ++cuts <= lb_registry_max_attempts(reg))
 			rc = LB_OK; /* cut midway: go on from where it stopped */
+		else if (rc == LB_EFAIL && d.have > before)
+			rc = lb_fail(err, LB_EFAIL,
+				     "%s: %s of %s: the connection was cut %u times; %llu of %llu bytes "
+				     "kept in %s/blobs/sha256/%s for the next run to resume",
+				     lb_registry_domain(reg), what, repo, cuts, (unsigned long long)d.have,
+				     (unsigned long long)size, lb_oci_layout_path(l), partial);
 		else if (!rc && resp.status == 404)
 			rc = lb_fail(err, LB_ENOTFOUND, "%s: %s: not in %s", lb_registry_domain(reg), what,
 				     repo);

@@ -40,10 +40,18 @@ int lb_pull_manifest(struct lb_registry *reg, const char *repo, const char *refe
 
 void lb_manifest_free(struct lb_manifest *m);
 
+/* Reports how many bytes of a blob are in its partial file. */
+struct lb_pull_progress {
+	void (*fn)(void *ctx, uint64_t have);
+	void *ctx;
+};
+
 /* Downloads blob digest (of `size` bytes) into the layout unless it is there
- * already with that content; *fetched_bytes counts what came over the wire. */
+ * already with that content; *fetched_bytes counts what came over the wire.
+ * progress (or NULL) hears about every LB_PULL_PROGRESS_STEP bytes. */
+#define LB_PULL_PROGRESS_STEP (8u << 20)
 int lb_pull_blob(struct lb_registry *reg, const char *repo, struct lb_oci_layout *l,
-		 const char *digest, uint64_t size, uint64_t *fetched_bytes, bool *had_it,
-		 struct lb_err *err);
+		 const char *digest, uint64_t size, const struct lb_pull_progress *progress,
+		 uint64_t *fetched_bytes, bool *had_it, struct lb_err *err);
 
 #endif

@@ -272,6 +272,8 @@ int lb_push_blob(const struct lb_push_ctx *c, struct lb_push_blob *b, struct lb_
 		b->action = LB_BLOB_EXISTS;
 		if (c->journal_fd >= 0)
 			lb_upload_journal_remove(c->journal_fd, b->digest);
+		if (c->progress)
+			c->progress(c->progress_ctx, b, b->size);
 		return LB_OK;
 	}
 	struct lb_upload_journal j;
@@ -295,6 +297,8 @@ int lb_push_blob(const struct lb_push_ctx *c, struct lb_push_blob *b, struct lb_
 			return rc;
 		if (mounted) {
 			b->action = LB_BLOB_MOUNTED;
+			if (c->progress)
+				c->progress(c->progress_ctx, b, b->size);
 			return LB_OK;
 		}
 	} else if ((rc = start_session(c, b, &s, err))) {
@@ -322,7 +326,8 @@ int lb_push_blob(const struct lb_push_ctx *c, struct lb_push_blob *b, struct lb_
 					journal(c, b, &s, err, &rc);
 					if (rc)
 						return rc;
-					if (c->progress)
+					/* The blob's last line comes once, with its action. */
+					if (c->progress && s.offset < b->size)
 						c->progress(c->progress_ctx, b, s.offset);
 					continue;
 				}

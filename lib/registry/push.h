@@ -43,7 +43,9 @@ struct lb_push_ctx {
 	const char *repo;
 	uint64_t chunk_size;
 	int journal_fd; /* lb_upload_journal_dir, or -1 for no journal */
-	/* Called after each acknowledged chunk (from worker threads). */
+	/* Called after each acknowledged chunk but the last, then once with
+	 * done == size when the blob is in place, whatever its action (from
+	 * worker threads). */
 	void (*progress)(void *ctx, const struct lb_push_blob *b, uint64_t done);
 	void *progress_ctx;
 };

@@ -23,12 +23,13 @@ The proxy writes its port to PORT_FILE and one line per request to LOG_FILE:
   METHOD PATH -> STATUS|ACTION
 """
 import http.client
-import http.server
 import os
 import socket
 import sys
 import threading
 import time
+
+import servelib
 
 UPSTREAM = int(sys.argv[1])
 CONTROL, PORT_FILE, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
@@ -55,17 +56,10 @@ def control():
     return rate, faults, corrupt
 
 
-def log(line):
-    with lock, open(LOG, "a") as f:
-        f.write(line + "\n")
+log = servelib.line_logger(LOG)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
+class Handler(servelib.QuietHandler):
     def read_body(self, n, rate):
         chunks, left = [], n
         while left > 0:
@@ -149,9 +143,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-with open(PORT_FILE + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(PORT_FILE + ".tmp", PORT_FILE)
-server.serve_forever()
+servelib.serve(Handler, PORT_FILE)

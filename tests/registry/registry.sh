@@ -2,7 +2,13 @@
 # on 127.0.0.1, one instance per shell, storage in a temp dir.  Sourced:
 #
 #   . "$TOP/tests/registry/registry.sh"
-#   registry_start [--auth] [--tls]    start it and wait until /v2/ answers
+#   registry_start [--auth] [--tls] [--token REALM CERT]
+#                                      start it and wait until /v2/ answers;
+#                                      --token: bearer tokens from REALM
+#                                      (tests/registry/tokenserver.py),
+#                                      signed by CERT's key, service
+#                                      "lifeboat-registry", issuer
+#                                      "lifeboat-token-issuer"
 #   registry_stop                      stop exactly that process, wait for it,
 #                                      remove its dir; no-op if none running
 #   registry_curl [curl args...]       curl with the running registry's CA and
@@ -173,11 +179,11 @@ _registry_unset() {
 		REGISTRY_USER REGISTRY_PASS REGISTRY_CA REGISTRY_CERT_DIR \
 		REGISTRY_DIR REGISTRY_LOG REGISTRY_PID \
 		REGISTRY_SKOPEO_ARGS REGISTRY_SKOPEO_SRC_ARGS REGISTRY_SKOPEO_DEST_ARGS \
-		_registry_cfg _registry_owner
+		_registry_cfg _registry_owner _registry_token_realm
 }
 
-_registry_write_config() { # dir port auth tls
-	local dir=$1 port=$2 auth=$3 tls=$4
+_registry_write_config() { # dir port auth tls [token-realm token-cert]
+	local dir=$1 port=$2 auth=$3 tls=$4 realm=${5:-} cert=${6:-}
 	{
 		echo "version: 0.1"
 		echo "log:"
@@ -207,6 +213,14 @@ _registry_write_config() { # dir port auth tls
 			echo "    realm: lifeboat-test"
 			echo "    path: $(_registry_yq "$dir/htpasswd")"
 		fi
+		if [ -n "$realm" ]; then
+			echo "auth:"
+			echo "  token:"
+			echo "    realm: $(_registry_yq "$realm")"
+			echo "    service: lifeboat-registry"
+			echo "    issuer: lifeboat-token-issuer"
+			echo "    rootcertbundle: $(_registry_yq "$cert")"
+		fi
 	} >"$dir/config.yml"
 }
 
@@ -215,6 +229,11 @@ _registry_probe() {
 	local hdr=$REGISTRY_DIR/probe.headers code
 	code=$(registry_curl --connect-timeout 1 --max-time 3 -o /dev/null \
 		-D "$hdr" -w '%{http_code}' "$REGISTRY_URL/v2/" 2>"$REGISTRY_DIR/probe.err") || return 1
+	# Token mode: /v2/ answers 401 with the Bearer challenge to anyone.
+	if [ -n "${_registry_token_realm:-}" ] && [ "$code" = 401 ] &&
+		grep -qi '^www-authenticate: *Bearer realm=' "$hdr"; then
+		code=200
+	fi
 	[ "$code" = 200 ] || {
 		echo "HTTP $code" >"$REGISTRY_DIR/probe.err"
 		return 1
@@ -247,17 +266,31 @@ _registry_wait() {
 
 registry_start() {
 	local auth=0 tls=0 arg dir port attempt rc v tries=${REGISTRY_PORT_TRIES:-5}
-	local unset_env=()
-	for arg; do
+	local unset_env=() token_realm= token_cert=
+	while [ $# -gt 0 ]; do
+		arg=$1
+		shift
 		case $arg in
 		--auth) auth=1 ;;
 		--tls) tls=1 ;;
+		--token)
+			[ $# -ge 2 ] || {
+				_registry_say "registry_start: --token wants REALM CERT"
+				return 2
+			}
+			token_realm=$1 token_cert=$2
+			shift 2
+			;;
 		*)
-			_registry_say "registry_start: unknown option '$arg' (want --auth, --tls)"
+			_registry_say "registry_start: unknown option '$arg' (want --auth, --tls, --token)"
 			return 2
 			;;
 		esac
 	done
+	[ "$auth" = 1 ] && [ -n "$token_realm" ] && {
+		_registry_say "registry_start: --auth and --token exclude each other"
+		return 2
+	}
 	if [ -n "${REGISTRY_PID:-}" ]; then
 		if _registry_is_ours "$REGISTRY_PID" "${_registry_cfg:-}"; then
 			_registry_say "registry_start: one is already running at $REGISTRY_URL (pid $REGISTRY_PID); registry_stop first"
@@ -297,6 +330,7 @@ registry_start() {
 	REGISTRY_USER='' REGISTRY_PASS='' REGISTRY_CA='' REGISTRY_CERT_DIR=''
 	REGISTRY_SKOPEO_ARGS=() REGISTRY_SKOPEO_SRC_ARGS=() REGISTRY_SKOPEO_DEST_ARGS=()
 	_registry_cfg=$dir/config.yml
+	_registry_token_realm=$token_realm
 
 	if [ "$auth" = 1 ]; then
 		REGISTRY_USER=lifeboat
@@ -347,7 +381,7 @@ registry_start() {
 		REGISTRY_PORT=$port
 		REGISTRY_ADDR=127.0.0.1:$port
 		if [ "$tls" = 1 ]; then REGISTRY_URL=https://$REGISTRY_ADDR; else REGISTRY_URL=http://$REGISTRY_ADDR; fi
-		_registry_write_config "$dir" "$port" "$auth" "$tls"
+		_registry_write_config "$dir" "$port" "$auth" "$tls" "$token_realm" "$token_cert"
 		echo "== attempt $attempt: $REGISTRY_ADDR" >>"$dir/attempts.log"
 		# Only our config: no REGISTRY_* variable from the environment may
 		# override it (distribution reads REGISTRY_<SECTION>_<KEY>).
