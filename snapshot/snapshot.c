@@ -3,6 +3,9 @@
 #include "snapshot/verbs.h"
 
 static const struct lb_cmd snapshot_verbs[] = {
+	{"export", cmd_snapshot_export, "write a thin device as a checksummed, zstd-compressed export stream"},
+	{"import", cmd_snapshot_import, "rebuild a sparse raw image from a full export and its incrementals"},
+	{"verify", cmd_snapshot_verify, "check every checksum of export streams, writing nothing"},
 	{0},
 };
 

@@ -4,4 +4,8 @@
 
 #include "cli/cli.h"
 
+int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g);
+int cmd_snapshot_import(int argc, char **argv, struct lb_globals *g);
+int cmd_snapshot_verify(int argc, char **argv, struct lb_globals *g);
+
 #endif
