@@ -1,7 +1,8 @@
 /* The stream reader: every length is checked against its bound before a
  * byte of the payload is read, and every checksum before the bytes are
- * used. Memory is one record's compressed and raw buffers and a small read
- * buffer, whatever the stream's size. */
+ * used. Memory is one record's compressed and raw buffers (grown to the
+ * largest record met, never past the bounds) and a small read buffer,
+ * whatever the stream's size. */
 #include "stream/stream.h"
 #include "thinmeta/crc32c.h"
 
@@ -12,7 +13,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define READ_BUF_BYTES (256u << 10)
+#define READ_BUF_BYTES (64u << 10)
 
 struct source {
 	int fd;
@@ -54,6 +55,7 @@ struct reading {
 	struct lb_stream_result *res;
 	EVP_MD_CTX *sha;
 	uint8_t *comp, *raw;
+	size_t comp_cap, raw_cap;
 	ZSTD_DCtx *dctx;
 	uint64_t record_nr, next_vblock;
 };
@@ -86,12 +88,28 @@ static int hash(struct reading *r, const void *p, size_t n, struct lb_err *err)
 
 #define AT "%s: byte %llu: record %llu: "
 
+static bool grow(uint8_t **buf, size_t *cap, size_t need_bytes)
+{
+	if (need_bytes <= *cap)
+		return true;
+	uint8_t *p = realloc(*buf, need_bytes);
+	if (!p)
+		return false;
+	*buf = p;
+	*cap = need_bytes;
+	return true;
+}
+
 /* A DATA record's payload: read, checksummed, decompressed to its size. */
 static int read_payload(struct reading *r, const struct lb_stream_record *rec, uint64_t at,
 			struct lb_err *err)
 {
 	const char *name = r->src.name;
 	const unsigned long long nr = (unsigned long long)r->record_nr, off = (unsigned long long)at;
+	/* Lengths were bounded by lb_stream_record_decode. */
+	if (!grow(&r->comp, &r->comp_cap, rec->comp_bytes) ||
+	    !grow(&r->raw, &r->raw_cap, rec->raw_bytes))
+		return lb_fail(err, LB_EFAIL, "%s: out of memory", name);
 	int rc = need(r, r->comp, rec->comp_bytes, "a record's data", err);
 	if (rc)
 		return rc;
@@ -187,12 +205,10 @@ int lb_stream_read(int fd, const char *name, const struct lb_stream_reader_ops *
 	memset(res, 0, sizeof(*res));
 	struct reading r = {.src = {.fd = fd, .name = name}, .ops = ops, .res = res};
 	r.src.buf = malloc(READ_BUF_BYTES);
-	r.comp = malloc(ZSTD_COMPRESSBOUND(LB_STREAM_MAX_RECORD_BYTES));
-	r.raw = malloc(LB_STREAM_MAX_RECORD_BYTES);
 	r.dctx = ZSTD_createDCtx();
 	r.sha = EVP_MD_CTX_new();
 	int rc = 0;
-	if (!r.src.buf || !r.comp || !r.raw || !r.dctx || !r.sha ||
+	if (!r.src.buf || !r.dctx || !r.sha ||
 	    !EVP_DigestInit_ex(r.sha, EVP_sha256(), NULL))
 		rc = lb_fail(err, LB_EFAIL, "%s: out of memory", name);
 	uint8_t hdr[LB_STREAM_HEADER_BYTES];

@@ -218,3 +218,14 @@ seed_www_authenticate() { # corpus-dir
 		i=$((i + 1))
 	done
 }
+
+# Export streams written from docs/export-format.md by an independent writer
+# (tests/tools/stream-gen.py): full and incremental, and some cut short.
+seed_stream() { # corpus-dir
+	local dir=$1 seed
+	for seed in 1 2 3 4 5 6; do
+		python3 "$TOP/tests/tools/stream-gen.py" "$dir/seed-$seed" "$seed" || return 1
+	done
+	python3 "$TOP/tests/tools/stream-gen.py" "$dir/cut-1" 1 --cut 700
+	python3 "$TOP/tests/tools/stream-gen.py" "$dir/cut-2" 2 --cut 300
+}
