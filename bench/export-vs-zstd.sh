@@ -7,22 +7,12 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib.sh" >/dev/null
+. "$TOP/bench/lib.sh"
 R=$TMP_TEST/root
 fixture_extract xfs "$R"
 LB="$TOP/lifeboat"
 META=$R/devicemapper/devicemapper/metadata
 DATA=$R/devicemapper/devicemapper/data
-best_ms() { # command...
-	local best=999999 t0 t1 d
-	for _ in 1 2 3; do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1
-		t1=$(date +%s%N)
-		d=$(((t1 - t0) / 1000000))
-		[ $d -lt $best ] && best=$d
-	done
-	echo $best
-}
 # The device that maps the most blocks.
 read -r dev blocks < <(thin_dump "$META" |
 	sed -n 's/.*<device dev_id="\([0-9]*\)" mapped_blocks="\([0-9]*\)".*/\1 \2/p' | sort -k2,2n | tail -n 1)

@@ -9,6 +9,7 @@
 #include "snapshot/export.h"
 #include "snapshot/verbs.h"
 #include "util/atomic_file.h"
+#include "util/fs.h"
 #include "util/size.h"
 
 #include <errno.h>
@@ -213,13 +214,6 @@ static void print_result(const struct export_args *a, const struct lb_stream_hea
 		printf("%s\n", a->output);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g)
 {
 	struct export_args a = {.level = 3, .threads = -1};
@@ -255,14 +249,14 @@ int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = a.threads >= 0 ? (unsigned)a.threads : cpus > 1 ? (unsigned)cpus : 1;
 	struct lb_export_stats st;
-	double t0 = now_seconds();
+	double t0 = lb_now_seconds();
 	rc = lb_export_full(&src, to_stdout ? STDOUT_FILENO : out.fd, to_stdout ? "stdout" : a.output,
 			    &h, threads, a.level, &st, &err);
 	if (!rc && !to_stdout)
 		rc = lb_atomic_file_commit(&out, &err);
 	if (!rc) {
 		h.block_bytes = lb_export_stream_block_bytes(st.pool_block_bytes);
-		print_result(&a, &h, &st, now_seconds() - t0, g);
+		print_result(&a, &h, &st, lb_now_seconds() - t0, g);
 	}
 done:
 	if (rc)

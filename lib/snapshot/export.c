@@ -1,12 +1,8 @@
 #include "snapshot/export.h"
 #include "util/fs.h"
 
-#include <errno.h>
-#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 
 /* The one buffer: a record's worth, so each read becomes at most one record. */
 #define READ_BYTES LB_STREAM_MAX_RECORD_BYTES
@@ -23,20 +19,6 @@ struct lb_export {
 uint32_t lb_export_stream_block_bytes(uint64_t pool_block_bytes)
 {
 	return pool_block_bytes <= LB_STREAM_MAX_BLOCK_BYTES ? (uint32_t)pool_block_bytes : 65536u;
-}
-
-static int data_size(const struct lb_export_source *src, uint64_t *out, struct lb_err *err)
-{
-	struct stat st;
-	if (fstat(src->data_fd, &st) != 0)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot stat", src->data_name);
-	if (S_ISREG(st.st_mode)) {
-		*out = (uint64_t)st.st_size;
-		return 0;
-	}
-	if (S_ISBLK(st.st_mode) && ioctl(src->data_fd, BLKGETSIZE64, out) == 0)
-		return 0;
-	return lb_fail(err, LB_EUSAGE, "%s: not a file or block device", src->data_name);
 }
 
 /* Clips pool blocks vblock..+nblocks to the device's size: the byte range
@@ -154,7 +136,7 @@ int lb_export_begin(const struct lb_export_source *src, int out_fd, const char *
 	struct lb_thin_device dev;
 	int rc = lb_thinmeta_find_device(src->meta, src->dev_id, &dev, err);
 	if (!rc)
-		rc = data_size(src, &x->data_size_bytes, err);
+		rc = lb_fd_size_bytes(src->data_fd, src->data_name, &x->data_size_bytes, err);
 	if (!rc)
 		rc = lb_stream_writer_open(out_fd, out_name, &x->h, threads, level, &x->w, err);
 	if (rc) {

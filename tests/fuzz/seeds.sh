@@ -221,11 +221,16 @@ seed_www_authenticate() { # corpus-dir
 
 # Export streams written from docs/export-format.md by an independent writer
 # (tests/tools/stream-gen.py): full and incremental, and some cut short.
+# fuzz_stream's first byte: odd recomputes the checksums, even leaves them.
 seed_stream() { # corpus-dir
-	local dir=$1 seed
+	local dir=$1 seed tmp
+	tmp=$(mktemp)
 	for seed in 1 2 3 4 5 6; do
-		python3 "$TOP/tests/tools/stream-gen.py" "$dir/seed-$seed" "$seed" || return 1
+		python3 "$TOP/tests/tools/stream-gen.py" "$tmp" "$seed" || return 1
+		{ printf '\001'; cat "$tmp"; } >"$dir/seed-$seed"
+		{ printf '\000'; cat "$tmp"; } >"$dir/seed-$seed-raw"
 	done
-	python3 "$TOP/tests/tools/stream-gen.py" "$dir/cut-1" 1 --cut 700
-	python3 "$TOP/tests/tools/stream-gen.py" "$dir/cut-2" 2 --cut 300
+	python3 "$TOP/tests/tools/stream-gen.py" "$tmp" 1 --cut 700
+	{ printf '\000'; cat "$tmp"; } >"$dir/cut-1"
+	rm -f "$tmp"
 }
