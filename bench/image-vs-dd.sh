@@ -6,20 +6,10 @@
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/tests/lib.sh" >/dev/null
+. "$TOP/bench/lib.sh"
 R=$TMP_TEST/root
 fixture_extract xfs "$R"
 LB="$TOP/lifeboat"
-best_ms() { # command...
-	local best=999999 t0 t1 d
-	for _ in 1 2 3; do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1
-		t1=$(date +%s%N)
-		d=$(((t1 - t0) / 1000000))
-		[ $d -lt $best ] && best=$d
-	done
-	echo $best
-}
 cat "$R/devicemapper/devicemapper/data" >/dev/null # warm the page cache
 mapped=$("$LB" --json --root "$R" recover image batch -o "$TMP_TEST/b.img" --force | jq .mapped_bytes)
 mib=$(((mapped + 1048575) / 1048576))

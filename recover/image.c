@@ -13,6 +13,7 @@
 #include "snapshot/lookup.h"
 #include "thinmeta/thinmeta.h"
 #include "util/atomic_file.h"
+#include "util/fs.h"
 #include "util/size.h"
 #include "docker/devmeta.h"
 
@@ -115,13 +116,6 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct progress {
 	const char *label;
 	bool show; /* stderr is a terminal and not -q */
@@ -136,7 +130,7 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
 		return 1;
 	if (!p->show)
 		return 0;
-	double t = now_seconds();
+	double t = lb_now_seconds();
 	if (done < total && t - p->last < 0.1)
 		return 0;
 	p->last = t;
@@ -435,7 +429,7 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	const char *fstype = NULL;
 	enum lb_fslog_state log = source_log_state(&src, &fstype);
 	struct lb_image_stats st;
-	double t0 = now_seconds();
+	double t0 = lb_now_seconds();
 	rc = lb_image_write(&src, out.fd, a.output, &iopts, &st, &err);
 	if (prog.shown)
 		fputc('\n', stderr);
@@ -444,7 +438,7 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	if (!rc)
 		rc = lb_atomic_file_commit(&out, &err);
 	if (!rc)
-		rc = print_result(&a, &v, &st, now_seconds() - t0, log, fstype, g);
+		rc = print_result(&a, &v, &st, lb_now_seconds() - t0, log, fstype, g);
 done:
 	if (rc)
 		lb_print_error("%s", err.msg);

@@ -9,6 +9,9 @@ int cmd_snapshot_ls(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_rm(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_prune(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_rollback(int argc, char **argv, struct lb_globals *g);
+int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g);
+int cmd_snapshot_import(int argc, char **argv, struct lb_globals *g);
+int cmd_snapshot_verify(int argc, char **argv, struct lb_globals *g);
 
 /* A line for the operator on stderr (nothing with -q); ctx is the verb's
  * struct lb_globals. */

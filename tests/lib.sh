@@ -92,3 +92,27 @@ pool_fingerprint() { # DATA_ROOT
 # and the sha256 of every regular file in it.
 tree_files() { (cd "$1" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort); }
 tree_sha256() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sed 's| \./| |'); }
+
+# A thin device's mappings as thin_dump's XML lists them, "vblock dblock len"
+# a line; and the device's image built from them with dd from the data file,
+# holes elsewhere. Independent of lib/thinmeta.
+thin_dump_ranges() { # METADATA DEV_ID
+	thin_dump "$1" | awk -v dev="$2" '
+		function attr(name) {
+			if (!match($0, " " name "=\"[0-9]+\"")) return ""
+			return substr($0, RSTART + length(name) + 3, RLENGTH - length(name) - 4)
+		}
+		/<device / { on = attr("dev_id") == dev }
+		/<\/device>/ { on = 0 }
+		on && /<single_mapping / { print attr("origin_block"), attr("data_block"), 1 }
+		on && /<range_mapping / { print attr("origin_begin"), attr("data_begin"), attr("length") }'
+}
+thin_dump_image() { # METADATA DATA DEV_ID SIZE_BYTES OUT
+	local bs
+	bs=$(($(thin_dump "$1" | sed -n '1s/.* data_block_size="\([0-9]*\)".*/\1/p') * 512))
+	rm -f "$5" && truncate -s "$4" "$5" &&
+		thin_dump_ranges "$1" "$3" | while read -r vblock dblock len; do
+			dd if="$2" of="$5" bs="$bs" skip="$dblock" seek="$vblock" count="$len" \
+				conv=notrunc,sparse status=none || exit 1
+		done
+}

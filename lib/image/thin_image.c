@@ -4,13 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -341,24 +338,6 @@ static int on_range(void *ctx, const struct lb_thin_range *r, struct lb_err *err
 	return rc ? rc : copy_mapped(c, data_off, image_off, len, err);
 }
 
-static int data_size(const struct lb_image_source *src, uint64_t *out, struct lb_err *err)
-{
-	struct stat st;
-	if (fstat(src->data_fd, &st) != 0)
-		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot stat", src->data_name);
-	if (S_ISREG(st.st_mode)) {
-		*out = (uint64_t)st.st_size;
-		return 0;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(src->data_fd, BLKGETSIZE64, out) != 0)
-			return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot get the size",
-					     src->data_name);
-		return 0;
-	}
-	return lb_fail(err, LB_EUSAGE, "%s: not a file or block device", src->data_name);
-}
-
 static int zstd_setup(struct copier *c, struct lb_err *err)
 {
 	c->zc = ZSTD_createCCtx();
@@ -416,7 +395,7 @@ int lb_image_write(const struct lb_image_source *src, int out_fd, const char *ou
 	/* For progress only; a count the metadata gives saturates rather than wraps. */
 	if (__builtin_mul_overflow(dev.mapped_blocks, stats->block_bytes, &c.total_bytes))
 		c.total_bytes = UINT64_MAX;
-	if ((rc = data_size(src, &c.data_size_bytes, err)))
+	if ((rc = lb_fd_size_bytes(src->data_fd, src->data_name, &c.data_size_bytes, err)))
 		return rc;
 	c.buf = malloc(c.buf_bytes);
 	if (!c.buf)

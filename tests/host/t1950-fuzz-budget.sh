@@ -26,7 +26,8 @@ tarsplit 15000
 registry_ref 300000
 www_authenticate 150000
 oci 100000
-snapshot_catalog 100000"
+snapshot_catalog 100000
+stream 15000"
 
 test_expect_success "every target in tests/fuzz/ has a budget here" '
 	for src in "$TOP"/tests/fuzz/fuzz_*.c; do
