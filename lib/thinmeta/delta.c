@@ -159,41 +159,118 @@ static bool reaches_past(const struct lb_key_range *a, const struct lb_key_range
 	return b->has_hi && a->hi > b->hi;
 }
 
-/* Both heads are unread children in different blocks: read the one whose
- * keys may start first; of two starting together, the wider, whose children
- * are then likely to line up with the other's (and are perhaps shared). */
-static struct cursor *child_to_read(struct cursor *a, struct cursor *b)
+/* The merge of the two trees: `from`'s entries against `to`'s. */
+struct merge {
+	struct cursor from, to;
+	struct emitter emitter;
+	struct lb_thin_delta_stats *stats;
+	/* to's leaf depth minus from's, once known: both trees have shown a
+	 * leaf, or one node at two depths. */
+	bool offset_known;
+	int leaf_depth_offset;
+};
+
+/* How many levels more from's head child has below it than to's. Until the
+ * trees have shown their heights, guess they are equal, as two devices of
+ * one pool mostly have trees of one height. */
+static int height_lead(const struct merge *mg)
 {
-	if (a->child_range.lo != b->child_range.lo)
-		return a->child_range.lo < b->child_range.lo ? a : b;
-	return reaches_past(&b->child_range, &a->child_range) ? b : a;
+	int offset = mg->offset_known ? mg->leaf_depth_offset : 0;
+	if (mg->from.leaf_depth >= 0 && mg->to.leaf_depth >= 0)
+		offset = mg->to.leaf_depth - mg->from.leaf_depth;
+	return (int)mg->to.depth - (int)mg->from.depth - offset;
+}
+
+static void learn_offset(struct merge *mg, unsigned from_depth, unsigned to_depth)
+{
+	mg->offset_known = true;
+	mg->leaf_depth_offset = (int)to_depth - (int)from_depth;
+}
+
+/* Both heads are unread children in different blocks: which to read. One
+ * wholly before the other goes first (the other may yet turn out to be
+ * shared with what follows). Of two that overlap, the taller, which may hold
+ * the other as a descendant: reading the shorter first would read a shared
+ * node from one side, then again from the other. Then the one that may
+ * start first, then the wider, whose children are then likely to line up
+ * with the other's. */
+static struct cursor *child_to_read(struct merge *mg)
+{
+	struct cursor *a = &mg->from, *b = &mg->to;
+	const struct lb_key_range *ra = &a->child_range, *rb = &b->child_range;
+	if (ra->has_hi && ra->hi <= rb->lo)
+		return a;
+	if (rb->has_hi && rb->hi <= ra->lo)
+		return b;
+	const int lead = height_lead(mg);
+	if (lead != 0)
+		return lead > 0 ? a : b;
+	if (ra->lo != rb->lo)
+		return ra->lo < rb->lo ? a : b;
+	return reaches_past(rb, ra) ? b : a;
+}
+
+/* Whether node block_nr is one c has read and is inside; *depth: where. */
+static bool inside(const struct cursor *c, uint64_t block_nr, unsigned *depth)
+{
+	for (unsigned d = 0; d < c->depth; d++)
+		if (c->path[d] == block_nr) {
+			*depth = d;
+			return true;
+		}
+	return false;
+}
+
+/* c's head child is a node the other cursor has read and is inside: a node
+ * shared by both, met first at another depth in the other tree (one taller
+ * than guessed). The other has consumed nothing of it yet, since nothing
+ * of it comes before c's head: both step past it, the other leaving what it
+ * read inside. */
+static bool skip_shared_inside(struct merge *mg, struct cursor *c, struct cursor *other)
+{
+	unsigned depth;
+	if (c->head != HEAD_CHILD || !inside(other, c->child_block, &depth))
+		return false;
+	if (c == &mg->from)
+		learn_offset(mg, c->depth, depth);
+	else
+		learn_offset(mg, depth, c->depth);
+	mg->stats->shared_skipped++;
+	other->depth = depth;
+	settle(other);
+	advance(c);
+	return true;
 }
 
 /* One step of the merge: skip, read, or resolve at least one head. */
-static int step(struct cursor *from, struct cursor *to, struct emitter *e,
-		struct lb_thin_delta_stats *stats, struct lb_err *err)
+static int step(struct merge *mg, struct lb_err *err)
 {
-	if (from->head == HEAD_CHILD && to->head == HEAD_CHILD) {
-		if (from->child_block == to->child_block) {
-			stats->shared_skipped++;
-			advance(from);
-			advance(to);
-			return 0;
-		}
-		return expand(child_to_read(from, to), stats, err);
+	struct cursor *from = &mg->from, *to = &mg->to;
+	struct emitter *e = &mg->emitter;
+	if (from->head == HEAD_CHILD && to->head == HEAD_CHILD &&
+	    from->child_block == to->child_block) {
+		learn_offset(mg, from->depth, to->depth);
+		mg->stats->shared_skipped++;
+		advance(from);
+		advance(to);
+		return 0;
 	}
+	if (skip_shared_inside(mg, from, to) || skip_shared_inside(mg, to, from))
+		return 0;
+	if (from->head == HEAD_CHILD && to->head == HEAD_CHILD)
+		return expand(child_to_read(mg), mg->stats, err);
 	/* An entry that comes before the other's unread child is resolved
 	 * without reading it: the child's keys are at least its range's lo. */
 	if (from->head == HEAD_CHILD) {
 		if (to->head != HEAD_ENTRY || head_key(to) >= from->child_range.lo)
-			return expand(from, stats, err);
+			return expand(from, mg->stats, err);
 		int rc = emit(e, head_key(to), LB_THIN_DELTA_CHANGED, head_dblock(to), err);
 		advance(to);
 		return rc;
 	}
 	if (to->head == HEAD_CHILD) {
 		if (from->head != HEAD_ENTRY || head_key(from) >= to->child_range.lo)
-			return expand(to, stats, err);
+			return expand(to, mg->stats, err);
 		int rc = emit(e, head_key(from), LB_THIN_DELTA_UNMAPPED, 0, err);
 		advance(from);
 		return rc;
@@ -235,13 +312,10 @@ int lb_thinmeta_delta(struct lb_thinmeta *m, uint64_t from_dev, uint64_t to_dev,
 		      struct lb_err *err)
 {
 	struct lb_thin_delta_stats unused;
-	struct cursor from, to;
-	struct emitter e = {.delta = delta};
+	struct merge mg = {.emitter = {.delta = delta}, .stats = stats ? stats : &unused};
 	int rc;
 
-	if (!stats)
-		stats = &unused;
-	*stats = (struct lb_thin_delta_stats){0};
+	*mg.stats = (struct lb_thin_delta_stats){0};
 	if (!delta->on_run)
 		return lb_fail(err, LB_EFAIL, "%s: delta of devices %llu and %llu: no run callback",
 			       m->reader.path, (unsigned long long)from_dev,
@@ -254,13 +328,13 @@ int lb_thinmeta_delta(struct lb_thinmeta *m, uint64_t from_dev, uint64_t to_dev,
 			     (unsigned long long)to_dev);
 		goto out;
 	}
-	if ((rc = cursor_init(&from, m, from_dev, from_bufs, err)) ||
-	    (rc = cursor_init(&to, m, to_dev, to_bufs, err)))
+	if ((rc = cursor_init(&mg.from, m, from_dev, from_bufs, err)) ||
+	    (rc = cursor_init(&mg.to, m, to_dev, to_bufs, err)))
 		goto out;
-	while (from.head != HEAD_END || to.head != HEAD_END)
-		if ((rc = step(&from, &to, &e, stats, err)))
+	while (mg.from.head != HEAD_END || mg.to.head != HEAD_END)
+		if ((rc = step(&mg, err)))
 			goto out;
-	rc = flush(&e, err);
+	rc = flush(&mg.emitter, err);
 out:
 	if (to_bufs)
 		lb_thinmeta_give_bufs(m, to_bufs);
