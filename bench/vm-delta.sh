@@ -40,7 +40,9 @@ dd if=/dev/zero of=/dev/mapper/bench-origin bs=1M count=$((GIB * 1024)) oflag=di
 dmsetup suspend bench-origin && dmsetup message bench-pool 0 "create_snap 1 0" &&
 	dmsetup resume bench-origin || fail "snapshot"
 nr_changes=$((nr_blocks / 100))
-shuf -i 0-$((nr_blocks - 1)) -n $nr_changes --random-source=<(yes) | sort -n >"$W/changed"
+# Distinct random blocks, the same ones on every run.
+awk -v n=$nr_blocks -v k=$nr_changes 'BEGIN { srand(42); while (c < k) { b = int(rand() * n); if (!(b in s)) { s[b] = 1; c++ } } for (b in s) print b }' |
+	sort -n >"$W/changed"
 while read -r b; do
 	dd if=/dev/urandom of=/dev/mapper/bench-origin bs=64K seek="$b" count=1 oflag=direct \
 		conv=notrunc status=none || fail "rewrite block $b"
