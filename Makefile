@@ -55,7 +55,7 @@ $(B)/unit-asan/%: tests/unit/%.c $(ASAN_CORE_OBJ)
 
 # Test tools: tests/tools/NAME.c links only what it needs (lib/thinmeta,
 # lib/fslog, lib/util).
-TOOLS_BIN := $(B)/tools/thinmeta-dump $(B)/tools/fslog-state
+TOOLS_BIN := $(B)/tools/thinmeta-dump $(B)/tools/thinmeta-delta $(B)/tools/fslog-state
 TOOLS_OBJ := $(filter $(B)/obj/lib/thinmeta/% $(B)/obj/lib/fslog/% $(B)/obj/lib/util/%,$(CORE_OBJ))
 $(B)/tools/%: tests/tools/%.c $(TOOLS_OBJ)
 	@mkdir -p $(dir $@)

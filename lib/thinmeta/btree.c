@@ -96,24 +96,22 @@ struct walk_frame {
 	uint32_t next; /* the next child to descend into */
 };
 
-/* The child range of entry i of an internal node. */
-static struct lb_key_range child_range(const struct walk_frame *f, uint32_t i)
+struct lb_key_range lb_btree_child_range(const struct lb_btree_node *n,
+					 const struct lb_key_range *parent, uint32_t i)
 {
-	struct lb_key_range r = {.lo = lb_btree_key(&f->node, i), .hi = f->range.hi,
-				 .has_hi = f->range.has_hi};
-	if (i + 1 < f->node.nr_entries) {
-		r.hi = lb_btree_key(&f->node, i + 1);
+	struct lb_key_range r = {.lo = lb_btree_key(n, i), .hi = parent->hi,
+				 .has_hi = parent->has_hi};
+	if (i + 1 < n->nr_entries) {
+		r.hi = lb_btree_key(n, i + 1);
 		r.has_hi = true;
 	}
 	return r;
 }
 
-/* Reads and validates the node at block_nr as a node at `depth` below the
- * root whose ancestors are path[0..depth-1]. */
-static int load_node(const struct lb_block_reader *r, const struct lb_btree_desc *d,
-		     const uint64_t *path, unsigned depth, uint64_t block_nr,
-		     const struct lb_key_range *range, uint8_t *block, struct lb_btree_node *out,
-		     struct lb_err *err)
+int lb_btree_read_node(const struct lb_block_reader *r, const struct lb_btree_desc *d,
+		       const uint64_t *path, unsigned depth, uint64_t block_nr,
+		       const struct lb_key_range *range, uint8_t *block, struct lb_btree_node *out,
+		       struct lb_err *err)
 {
 	if (depth >= LB_THIN_MAX_DEPTH)
 		return node_fail(d, block_nr, err, "tree deeper than %d levels", LB_THIN_MAX_DEPTH);
@@ -149,7 +147,7 @@ int lb_btree_walk(const struct lb_block_reader *r, const struct lb_btree_desc *d
 	for (;;) {
 		/* Descend into block_nr as a node at `depth`. */
 		struct walk_frame *f = &frames[depth];
-		rc = load_node(r, d, path, depth, block_nr, &range, bufs->block[depth], &f->node,
+		rc = lb_btree_read_node(r, d, path, depth, block_nr, &range, bufs->block[depth], &f->node,
 			       err);
 		if (rc)
 			return rc;
@@ -177,7 +175,7 @@ int lb_btree_walk(const struct lb_block_reader *r, const struct lb_btree_desc *d
 			return 0;
 		struct walk_frame *up = &frames[depth - 1];
 		block_nr = lb_le64(lb_btree_value(&up->node, up->next));
-		range = child_range(up, up->next);
+		range = lb_btree_child_range(&up->node, &up->range, up->next);
 		up->next++;
 	}
 }
@@ -192,7 +190,7 @@ int lb_btree_lookup(const struct lb_block_reader *r, const struct lb_btree_desc 
 
 	*found = false;
 	for (unsigned depth = 0;; depth++) {
-		int rc = load_node(r, d, path, depth, block_nr, &range, block, &n, err);
+		int rc = lb_btree_read_node(r, d, path, depth, block_nr, &range, block, &n, err);
 		if (rc)
 			return rc;
 		path[depth] = block_nr;
@@ -215,8 +213,7 @@ int lb_btree_lookup(const struct lb_block_reader *r, const struct lb_btree_desc 
 			}
 			return 0;
 		}
-		struct walk_frame f = {.node = n, .range = range};
-		range = child_range(&f, i);
+		range = lb_btree_child_range(&n, &range, i);
 		block_nr = lb_le64(lb_btree_value(&n, i));
 	}
 }

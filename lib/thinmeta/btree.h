@@ -74,6 +74,18 @@ int lb_btree_node_check(const uint8_t *block, uint64_t block_nr, const struct lb
 			const struct lb_key_range *range, bool is_root, struct lb_btree_node *out,
 			struct lb_err *err);
 
+/* Reads and validates the node at block_nr into block as a node at `depth`
+ * below the root whose ancestors are path[0..depth-1] (a cycle if block_nr
+ * is among them), its keys inside range. */
+int lb_btree_read_node(const struct lb_block_reader *r, const struct lb_btree_desc *desc,
+		       const uint64_t *path, unsigned depth, uint64_t block_nr,
+		       const struct lb_key_range *range, uint8_t *block, struct lb_btree_node *out,
+		       struct lb_err *err);
+
+/* The keys child i of internal node n may hold, n holding the keys of parent. */
+struct lb_key_range lb_btree_child_range(const struct lb_btree_node *n,
+					 const struct lb_key_range *parent, uint32_t i);
+
 /* Called with each leaf, in key order. */
 typedef int (*lb_btree_leaf_fn)(void *ctx, const struct lb_btree_node *leaf, uint64_t block_nr,
 				struct lb_err *err);

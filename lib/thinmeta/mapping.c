@@ -5,8 +5,7 @@
 
 #include "thinmeta/internal.h"
 
-#define TIME_BITS 24u
-#define TIME_MASK ((1u << TIME_BITS) - 1)
+#define TIME_MASK ((1u << LB_THIN_TIME_BITS) - 1)
 
 struct mapping_walk {
 	const struct lb_thin_walk *walk;
@@ -16,7 +15,6 @@ struct mapping_walk {
 	struct lb_thin_range pending; /* len_blocks 0: none */
 };
 
-/* dev id -> the device's subtree root. */
 static struct lb_btree_desc top_desc(const struct lb_thinmeta *m)
 {
 	return (struct lb_btree_desc){
@@ -28,9 +26,9 @@ static struct lb_btree_desc top_desc(const struct lb_thinmeta *m)
 	};
 }
 
-/* One device's vblock -> dblock+time: no virtual block at or past what a
- * device can address, so vblock * block size never wraps. */
-static struct lb_btree_desc device_desc(const struct lb_thinmeta *m, const char *what)
+/* No virtual block at or past what a device can address, so vblock * block
+ * size never wraps. */
+struct lb_btree_desc lb_thinmeta_device_desc(const struct lb_thinmeta *m, const char *what)
 {
 	return (struct lb_btree_desc){
 		.name = m->reader.path,
@@ -39,6 +37,23 @@ static struct lb_btree_desc device_desc(const struct lb_thinmeta *m, const char 
 		.key_limit = lb_thin_max_blocks(m->sb.data_block_size_sectors),
 		.key_name = "virtual block",
 	};
+}
+
+int lb_thinmeta_device_root(struct lb_thinmeta *m, uint64_t dev_id, uint8_t *block,
+			    uint64_t *root, struct lb_err *err)
+{
+	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
+	bool found;
+	struct lb_btree_desc top = top_desc(m);
+	int rc = lb_btree_lookup(&m->reader, &top, m->sb.data_mapping_root, dev_id, block, value,
+				 &found, err);
+	if (rc)
+		return rc;
+	if (!found)
+		return lb_fail(err, LB_ENOTFOUND, "%s: device %llu: not in the mapping tree",
+			       m->reader.path, (unsigned long long)dev_id);
+	*root = lb_le64(value);
+	return 0;
 }
 
 static int flush(struct mapping_walk *w, struct lb_err *err)
@@ -61,7 +76,7 @@ static int on_mapping_leaf(void *ctx, const struct lb_btree_node *leaf, uint64_t
 	for (uint32_t i = 0; i < leaf->nr_entries; i++) {
 		uint64_t vblock = lb_btree_key(leaf, i);
 		uint64_t v = lb_le64(lb_btree_value(leaf, i));
-		uint64_t dblock = v >> TIME_BITS;
+		uint64_t dblock = v >> LB_THIN_TIME_BITS;
 		uint32_t time = (uint32_t)(v & TIME_MASK);
 
 		if (dblock >= w->data_nr_blocks)
@@ -94,8 +109,7 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 			      const struct lb_thin_walk *walk, struct lb_err *err)
 {
 	char what[64];
-	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
-	bool found;
+	uint64_t root;
 	if (!walk->on_range)
 		return lb_fail(err, LB_EFAIL, "%s: device %llu: walk mappings: no range callback",
 			       m->reader.path, (unsigned long long)dev_id);
@@ -104,22 +118,17 @@ int lb_thinmeta_walk_mappings(struct lb_thinmeta *m, uint64_t dev_id,
 		return lb_fail(err, LB_EFAIL, "%s: device %llu: walk mappings: out of memory",
 			       m->reader.path, (unsigned long long)dev_id);
 
-	struct lb_btree_desc top = top_desc(m);
-	int rc = lb_btree_lookup(&m->reader, &top, m->sb.data_mapping_root, dev_id, bufs->block[0],
-				 value, &found, err);
-	if (!rc && !found)
-		rc = lb_fail(err, LB_ENOTFOUND, "%s: device %llu: not in the mapping tree",
-			     m->reader.path, (unsigned long long)dev_id);
+	int rc = lb_thinmeta_device_root(m, dev_id, bufs->block[0], &root, err);
 	if (!rc) {
 		snprintf(what, sizeof(what), "device %llu mapping tree", (unsigned long long)dev_id);
-		struct lb_btree_desc sub = device_desc(m, what);
+		struct lb_btree_desc sub = lb_thinmeta_device_desc(m, what);
 		struct mapping_walk w = {
 			.walk = walk,
 			.name = m->reader.path,
 			.what = what,
 			.data_nr_blocks = m->sb.data_sm.nr_blocks,
 		};
-		rc = lb_btree_walk(&m->reader, &sub, lb_le64(value), bufs, on_mapping_leaf,
+		rc = lb_btree_walk(&m->reader, &sub, root, bufs, on_mapping_leaf,
 				   walk->on_node ? forward_node : NULL, &w, err);
 		if (!rc)
 			rc = flush(&w, err);
@@ -134,24 +143,19 @@ int lb_thinmeta_map_block(struct lb_thinmeta *m, uint64_t dev_id, uint64_t vbloc
 	char what[64];
 	uint8_t block[LB_THINMETA_BLOCK_BYTES];
 	uint8_t value[LB_THIN_MAPPING_VALUE_BYTES];
+	uint64_t root;
 	bool found;
 	*mapped = false;
-	struct lb_btree_desc desc = top_desc(m);
-	int rc = lb_btree_lookup(&m->reader, &desc, m->sb.data_mapping_root, dev_id, block, value,
-				 &found, err);
+	int rc = lb_thinmeta_device_root(m, dev_id, block, &root, err);
 	if (rc)
 		return rc;
-	if (!found)
-		return lb_fail(err, LB_ENOTFOUND, "%s: device %llu: not in the mapping tree",
-			       m->reader.path, (unsigned long long)dev_id);
 	snprintf(what, sizeof(what), "device %llu mapping tree", (unsigned long long)dev_id);
-	desc = device_desc(m, what);
-	if ((rc = lb_btree_lookup(&m->reader, &desc, lb_le64(value), vblock, block, value, &found,
-				  err)))
+	struct lb_btree_desc desc = lb_thinmeta_device_desc(m, what);
+	if ((rc = lb_btree_lookup(&m->reader, &desc, root, vblock, block, value, &found, err)))
 		return rc;
 	if (!found)
 		return 0;
-	*dblock = lb_le64(value) >> TIME_BITS;
+	*dblock = lb_le64(value) >> LB_THIN_TIME_BITS;
 	if (*dblock >= m->sb.data_sm.nr_blocks)
 		return lb_fail(err, LB_EINTEGRITY,
 			       "%s: %s: virtual block %llu maps to data block %llu, beyond the data "

@@ -6,23 +6,12 @@
  * whose byte offset wraps), device ids of 24 bits, a block size the kernel
  * makes. Any crash, sanitizer report, hang or broken promise is a
  * finding.
- *
- * Inputs a whole number of blocks long get every block's checksum fixed up
- * first (block 0 and blocks with the superblock magic as superblocks, the
- * rest as btree nodes), so mutations get past the checksums to the structure
- * checks; other lengths are read as they are, which exercises the checksum
- * checks and short files. */
+ * Checksums are fixed up first (thinmeta_input.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "thinmeta/btree.h"
-#include "thinmeta/crc32c.h"
-#include "thinmeta/thinmeta.h"
-
-#define SUPERBLOCK_CSUM_XOR 160774u
+#include "thinmeta_input.h"
 
 struct check {
 	struct lb_thinmeta *m;
@@ -96,29 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
-	if (!copy)
-		return 0;
-	memcpy(copy, data, size);
-	if (size % LB_THINMETA_BLOCK_BYTES == 0) {
-		for (size_t off = 0; off < size; off += LB_THINMETA_BLOCK_BYTES) {
-			uint8_t *b = copy + off;
-			bool super = off == 0 || lb_le64(b + 32) == LB_THIN_SUPERBLOCK_MAGIC;
-			uint32_t salt = super ? SUPERBLOCK_CSUM_XOR : LB_BTREE_CSUM_XOR;
-			uint32_t csum = lb_crc32c(~0u, b + 4, LB_THINMETA_BLOCK_BYTES - 4) ^ salt;
-			for (int i = 0; i < 4; i++)
-				b[i] = (uint8_t)(csum >> (8 * i));
-		}
-	}
-	int fd = memfd_create("fuzz_thinmeta", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, copy, size) != (ssize_t)size)
-		abort();
-	free(copy);
-
 	struct lb_thinmeta *m = NULL;
 	struct lb_err err = {0};
-	int rc = lb_thinmeta_open_fd(fd, "fuzz", &m, &err);
-	close(fd);
+	int rc = fuzz_open_thinmeta(data, size, "fuzz", &m, &err);
 	if (rc) {
 		if (rc != LB_EINTEGRITY || !err.msg[0])
 			abort();

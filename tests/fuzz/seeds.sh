@@ -37,6 +37,19 @@ PY
 	rm -rf "$tmp"
 }
 
+# The thinmeta seeds, and pools where one device is a snapshot of another
+# that then wrote a block: the two trees share all but one path.
+seed_thinmeta_delta() { # corpus-dir
+	local dir=$1 f
+	seed_thinmeta "$dir"
+	for f in "$dir/seed-5" "$dir/seed-6"; do
+		[ -e "$f" ] || continue
+		cp "$f" "$f-snapshot"
+		python3 "$TOP/tests/tools/thinmeta-edit.py" snapshot-write "$f-snapshot" \
+			$(($(stat -c %s "$f") / 4096))
+	done
+}
+
 # The thinmeta seeds behind fuzz_image's header: the device's size (le64),
 # the format byte (even: raw, odd: zstd), the thin device (mod 4).
 seed_image() { # corpus-dir

@@ -15,6 +15,7 @@ test_require "thin_restore (thin-provisioning-tools), for the metadata seeds" 'c
 # development machine, and about 10 s more for tarsplit, 3 s for
 # snapshot_catalog; longer in wall time while other work shares it).
 BUDGET="thinmeta 60000
+thinmeta_delta 6000
 docker 250000
 fslog 450000
 mountinfo 300000

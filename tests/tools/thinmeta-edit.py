@@ -17,6 +17,13 @@
         set the last key of the btree node at BLOCK to VALUE and re-checksum
         the node (the rightmost leaf of a tree takes any larger key and stays
         ordered, so only the reader's bounds can catch it)
+    thinmeta-edit.py snapshot-write FILE FREE_BLOCK
+        make the second device of the top-level mapping leaf a snapshot of
+        the first whose tree has an internal root, that then wrote one block:
+        the path from that root down its first children is copied to
+        FREE_BLOCK, FREE_BLOCK+1, ... (as the kernel's shadowing does), the
+        first mapping of the copied leaf moved by one data block, the rest
+        of the tree shared
     thinmeta-edit.py set-superblock FILE FIELD VALUE
         set a superblock field (data_block_size, data_nr_blocks) and
         re-checksum the superblock
@@ -107,6 +114,35 @@ def main(argv):
             write_node(f, nr, snap, SUPERBLOCK_CSUM_XOR)
             struct.pack_into('<Q', live, 56, nr)  # held_root
             write_node(f, 0, live, SUPERBLOCK_CSUM_XOR)
+        elif cmd == 'snapshot-write':
+            (free,) = nums
+            top_nr = struct.unpack_from('<Q', read_block(f, 0), 320)[0]
+            top = read_block(f, top_nr)
+            if HEADER.unpack_from(top)[1] != 2:
+                sys.exit('the top-level mapping tree is not a single leaf')
+            nr_devs = HEADER.unpack_from(top)[3]
+            roots = [struct.unpack_from('<Q', top, value_offset(top, i))[0] for i in range(nr_devs)]
+            origin = next((i for i, r in enumerate(roots) if HEADER.unpack_from(read_block(f, r))[1] == 1), None)
+            if origin is None or nr_devs < 2:
+                sys.exit('no device with an internal root and another device')
+            snap = (origin + 1) % nr_devs
+            nr, new = roots[origin], free
+            struct.pack_into('<Q', top, value_offset(top, snap), new)
+            write_node(f, top_nr, top)
+            while True:
+                block = read_block(f, nr)
+                struct.pack_into('<Q', block, 8, new)  # blocknr
+                off = value_offset(block, 0)
+                if HEADER.unpack_from(block)[1] == 2:
+                    value = struct.unpack_from('<Q', block, off)[0]
+                    moved = value - (1 << 24) if value >> 24 else value + (1 << 24)
+                    struct.pack_into('<Q', block, off, moved)
+                    write_node(f, new, block)
+                    break
+                nr = struct.unpack_from('<Q', block, off)[0]
+                struct.pack_into('<Q', block, off, new + 1)
+                write_node(f, new, block)
+                new += 1
         elif cmd == 'set-last-key':
             nr, value = nums
             block = read_block(f, nr)
