@@ -29,7 +29,7 @@ static void usage(FILE *out)
 	      "Every device is mounted read-only; a container whose journal is dirty (killed\n"
 	      "while writing) is read through a copy-on-write replay, so the image holds its\n"
 	      "last committed state and the pool is not written. Refused (exit 4) while the\n"
-	      "container runs under a live dockerd.\n"
+	      "container runs under a live dockerd, unless --live.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -o, --output PATH     where to write the image (required)\n"
@@ -51,13 +51,18 @@ static void usage(FILE *out)
 	      "                        (repeatable)\n"
 	      "  --no-replay           read the on-disk state of a dirty journal, without what\n"
 	      "                        was committed only to the journal\n"
+	      "  --live                a container running under a live dockerd: read it from\n"
+	      "                        a thin snapshot taken for the commit (its filesystem\n"
+	      "                        frozen for milliseconds, not paused for the commit)\n"
+	      "                        and removed after\n"
 	      "  --daemon-json FILE    Docker's daemon config (default /etc/docker/daemon.json)\n"
 	      "  --root DIR            Docker data root (default /var/lib/docker)\n"
 	      "  --json                print a summary as JSON: digests, layers, seconds\n"
 	      "  -q, -v                quieter, more verbose\n"
 	      "\n"
 	      "Exit codes: 0 committed; 1 failed; 2 usage; 3 container, layer or file not\n"
-	      "found; 4 refused (running under a live dockerd, a device Docker deleted); 5 a\n"
+	      "found; 4 refused (running under a live dockerd without --live, a device Docker\n"
+	      "deleted); 5 a\n"
 	      "layer that does not rebuild to its diff id (tar-split or CRC-64 mismatch),\n"
 	      "corrupt metadata.\n"
 	      "\n"
@@ -79,7 +84,8 @@ static json_t *summary_json(const struct lb_commit_result *r, const char *output
 					  (json_int_t)r->layers[i].tar_bytes, "from",
 					  r->layers[i].origin == LB_LAYER_FROM_CONTAINER ? "container"
 											  : "tar-split"));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:s, s:f}", "container",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:I, s:s, s:b, s:I, s:f}",
+			 "container",
 			 r->container_name, "id", r->container_id, "output", output, "format",
 			 format, "manifest", r->manifest_digest, "config", r->config_digest,
 			 "layers", layers, "empty_layer", r->empty_layer, "changes",
@@ -88,13 +94,13 @@ static json_t *summary_json(const struct lb_commit_result *r, const char *output
 			 : r->log_state == LB_FSLOG_DIRTY ? "dirty-not-replayed"
 			 : r->log_state == LB_FSLOG_CLEAN ? "clean"
 							  : "unknown",
-			 "seconds", r->seconds);
+			 "live", r->live, "freeze_us", (json_int_t)r->freeze_us, "seconds", r->seconds);
 }
 
 int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 {
 	enum { OPT_FORMAT = 1, OPT_TAG, OPT_COMPRESS, OPT_MANIFEST, OPT_MESSAGE, OPT_AUTHOR,
-	       OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON };
+	       OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON, OPT_LIVE };
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 					     {"format", required_argument, NULL, OPT_FORMAT},
 					     {"tag", required_argument, NULL, OPT_TAG},
@@ -104,6 +110,7 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 					     {"author", required_argument, NULL, OPT_AUTHOR},
 					     {"change", required_argument, NULL, OPT_CHANGE},
 					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
+					     {"live", no_argument, NULL, OPT_LIVE},
 					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
@@ -145,6 +152,7 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 		case OPT_AUTHOR: o.author = optarg; break;
 		case OPT_CHANGE: changes[o.n_changes++] = optarg; break;
 		case OPT_NO_REPLAY: o.no_replay = true; break;
+		case OPT_LIVE: o.live = true; break;
 		case OPT_DAEMON_JSON: o.daemon_json = optarg; break;
 		case 'h': usage(stdout); free(changes); return LB_OK;
 		default: free(changes); return lb_usage_error("migrate commit", "unknown option");

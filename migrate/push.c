@@ -49,7 +49,7 @@ static void usage(FILE *out)
 	      "  --mount-from REPO  try a cross-repository mount from REPO (same\n"
 	      "                     registry) before uploading a blob\n"
 	      "  --state-dir DIR    keep the upload journal here instead of in the layout\n"
-	      "  --compress gzip|zstd, --manifest docker|oci, --no-replay\n"
+	      "  --compress gzip|zstd, --manifest docker|oci, --no-replay, --live\n"
 	      "                     for a container: as in 'migrate commit' (defaults gzip,\n"
 	      "                     docker: Docker schema 2, which every engine reads)\n"
 	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
@@ -67,12 +67,13 @@ static void usage(FILE *out)
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 {
 	enum { OPT_CHUNK = 1, OPT_MOUNT_FROM, OPT_STATE_DIR, OPT_COMPRESS, OPT_MANIFEST,
-	       OPT_NO_REPLAY };
+	       OPT_NO_REPLAY, OPT_LIVE };
 	static const struct option opts[] = {LB_XFER_LONGOPTS,
 					     {"chunk-size", required_argument, NULL, OPT_CHUNK},
 					     {"compress", required_argument, NULL, OPT_COMPRESS},
 					     {"manifest", required_argument, NULL, OPT_MANIFEST},
 					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
+					     {"live", no_argument, NULL, OPT_LIVE},
 					     {"mount-from", required_argument, NULL, OPT_MOUNT_FROM},
 					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     LB_GLOBAL_LONGOPTS,
@@ -112,6 +113,7 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 			copts.manifest = optarg[0] == 'o' ? LB_MANIFEST_OCI : LB_MANIFEST_DOCKER;
 			break;
 		case OPT_NO_REPLAY: copts.no_replay = true; break;
+		case OPT_LIVE: copts.live = true; break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("migrate push", "unknown option");
 		}

@@ -23,19 +23,39 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "snapshot/live_export.h"
+#include "snapshot/verbs.h"
+
 static void usage(FILE *out)
 {
-	fputs("Usage: lifeboat snapshot export --device-id N -o FILE|- [options]\n"
+	fputs("Usage: lifeboat snapshot export <snapshot> [--base OLDER] -o FILE|- [options]\n"
+	      "       lifeboat snapshot export --device-id N -o FILE|- [options]\n"
 	      "\n"
-	      "Write a thin device as a full export stream: a header naming the snapshot, its\n"
-	      "mapped blocks zstd-compressed on every core, and a trailer with counts and a\n"
-	      "sha256 over the stream (docs/export-format.md). Blocks are read from the\n"
-	      "pool's files, opened read-only; unmapped blocks get no record. FILE is\n"
+	      "A snapshot (lifeboat snapshot ls) by name: read through the pool's metadata\n"
+	      "snapshot, so a pool dockerd is using reads consistently (dockerd stopped: the\n"
+	      "pool is activated for the command). With --base, an incremental: only the\n"
+	      "blocks that differ from the older snapshot of the same container, found by\n"
+	      "walking both mapping trees together and skipping every subtree they share;\n"
+	      "'snapshot import' applies it after the full export of the base. SIGINT or\n"
+	      "SIGTERM stops it cleanly: the held metadata snapshot is released and no\n"
+	      "file is left.\n"
+	      "\n"
+	      "--device-id N: any thin device of a pool that is not active (a dead host),\n"
+	      "read from the pool's files, opened read-only; always a full export.\n"
+	      "\n"
+	      "The stream: a header naming the snapshot, its mapped blocks zstd-compressed\n"
+	      "on every core, and a trailer with counts and a sha256 over the stream\n"
+	      "(docs/export-format.md); a full export has no record for unmapped blocks,\n"
+	      "an incremental marks the blocks the snapshot no longer maps. FILE is\n"
 	      "written under a temporary name and renamed when complete; with '-' the\n"
 	      "stream goes to stdout, and a cut one is reported as incomplete by\n"
 	      "`snapshot import` and `snapshot verify`.\n"
 	      "\n"
 	      "Options:\n"
+	      "      --base OLDER     an incremental against this older snapshot\n"
+	      "      --base-id M, --base-stream FILE\n"
+	      "                       with --device-id: an incremental against device M,\n"
+	      "                       whose export FILE gives the base's identity\n"
 	      "      --device-id N    the thin device, by its id in the pool\n"
 	      "  -o, --output FILE    the stream to write, or '-' for stdout (required)\n"
 	      "      --name NAME      the snapshot's name in the header (default device-N)\n"
@@ -56,6 +76,10 @@ static void usage(FILE *out)
 
 struct export_args {
 	const char *output, *metadata, *data, *name;
+	const char *snapshot, *base; /* by name, through the live pool */
+	const char *base_stream;     /* --device-id: the base's own export, for its identity */
+	bool by_base_id;
+	uint64_t base_id;
 	bool by_id;
 	uint64_t device_id;
 	int level;
@@ -66,8 +90,12 @@ struct export_args {
 static int parse_args(int argc, char **argv, struct lb_globals *g, struct export_args *a,
 		      bool *help)
 {
-	enum { OPT_DEVICE_ID = 1, OPT_METADATA, OPT_DATA, OPT_NAME, OPT_LEVEL, OPT_THREADS, OPT_FORCE };
+	enum { OPT_DEVICE_ID = 1, OPT_METADATA, OPT_DATA, OPT_NAME, OPT_LEVEL, OPT_THREADS, OPT_FORCE,
+	       OPT_BASE, OPT_BASE_ID, OPT_BASE_STREAM };
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {"base-id", required_argument, NULL, OPT_BASE_ID},
+					     {"base-stream", required_argument, NULL, OPT_BASE_STREAM},
+					     {"base", required_argument, NULL, OPT_BASE},
 					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
 					     {"metadata", required_argument, NULL, OPT_METADATA},
 					     {"data", required_argument, NULL, OPT_DATA},
@@ -89,6 +117,14 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct export
 		case OPT_METADATA: a->metadata = optarg; break;
 		case OPT_DATA: a->data = optarg; break;
 		case OPT_FORCE: a->force = true; break;
+		case OPT_BASE: a->base = optarg; break;
+		case OPT_BASE_STREAM: a->base_stream = optarg; break;
+		case OPT_BASE_ID:
+			if (lb_parse_u64(optarg, LB_DM_MAX_DEVICE_ID, &a->base_id))
+				return lb_usage_error(cmd, "--base-id %s: a thin device id (0 to %u)",
+						      optarg, LB_DM_MAX_DEVICE_ID);
+			a->by_base_id = true;
+			break;
 		case OPT_NAME:
 			if (!optarg[0] || strlen(optarg) > LB_STREAM_NAME_BYTES)
 				return lb_usage_error(cmd, "--name: 1 to %u bytes", LB_STREAM_NAME_BYTES);
@@ -115,10 +151,18 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct export
 		}
 	}
 	if (optind < argc)
-		return lb_usage_error(cmd, "unexpected '%s' (snapshots by name come with the "
-					   "catalog; use --device-id N)", argv[optind]);
-	if (!a->by_id)
-		return lb_usage_error(cmd, "expected --device-id N");
+		a->snapshot = argv[optind++];
+	if (optind < argc)
+		return lb_usage_error(cmd, "unexpected '%s'", argv[optind]);
+	if (a->by_id == !!a->snapshot)
+		return lb_usage_error(cmd, "expected a snapshot's name or --device-id N");
+	if (a->base && !a->snapshot)
+		return lb_usage_error(cmd, "--base goes with a snapshot's name");
+	if ((a->by_base_id || a->base_stream) && !(a->by_id && a->by_base_id && a->base_stream))
+		return lb_usage_error(cmd, "--base-id M and --base-stream FILE go together, "
+					   "with --device-id N");
+	if (a->snapshot && (a->metadata || a->data || a->name || a->force))
+		return lb_usage_error(cmd, "--metadata, --data, --name and --force go with --device-id");
 	if (!a->output)
 		return lb_usage_error(cmd, "-o FILE (or -o - for stdout) is required");
 	if (!strcmp(a->output, "-") && isatty(STDOUT_FILENO))
@@ -150,6 +194,30 @@ static int pool_files(const struct export_args *a, const struct lb_globals *g,
 	return 0;
 }
 
+/* The base of a pool-file incremental: its export's header names it. */
+static int base_identity(const char *path, struct lb_stream_header *h, struct lb_err *err)
+{
+	uint8_t buf[LB_STREAM_HEADER_BYTES];
+	struct lb_stream_header bh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: open", path);
+	ssize_t n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n != (ssize_t)sizeof(buf))
+		return lb_fail(err, LB_EINTEGRITY, "%s: no export stream header", path);
+	int rc = lb_stream_header_decode(buf, path, &bh, err);
+	if (rc)
+		return rc;
+	if (bh.size_bytes != h->size_bytes)
+		return lb_fail(err, LB_EUSAGE, "--base-stream %s: a device of %llu bytes, not %llu",
+			       path, (unsigned long long)bh.size_bytes,
+			       (unsigned long long)h->size_bytes);
+	memcpy(h->base_uuid, bh.uuid, sizeof(h->base_uuid));
+	snprintf(h->base_name, sizeof(h->base_name), "%s", bh.name);
+	return 0;
+}
+
 /* The snapshot the stream describes: its device, size and identity. A
  * snapshot found by name in the catalog is one more branch here. */
 static int describe(const struct export_args *a, struct lb_export_source *src,
@@ -170,7 +238,7 @@ static int describe(const struct export_args *a, struct lb_export_source *src,
 		snprintf(h->name, sizeof(h->name), "device-%llu", (unsigned long long)a->device_id);
 	if (getrandom(h->uuid, sizeof(h->uuid), 0) != (ssize_t)sizeof(h->uuid))
 		return lb_fail_errno(err, LB_EFAIL, errno, "getrandom");
-	return 0;
+	return a->base_stream ? base_identity(a->base_stream, h, err) : 0;
 }
 
 static void print_result(const struct export_args *a, const struct lb_stream_header *h,
@@ -214,6 +282,42 @@ static void print_result(const struct export_args *a, const struct lb_stream_hea
 		printf("%s\n", a->output);
 }
 
+/* A snapshot of the catalog, through the live pool (lib/snapshot/live_export.h). */
+static int export_by_name(const struct export_args *a, struct lb_globals *g)
+{
+	struct lb_snapshot_target t = {.data_root = g->docker_root, .say = lb_snapshot_say,
+				       .say_ctx = g};
+	struct lb_snapshot_export_opts o = {.name = a->snapshot, .base = a->base,
+					    .output = a->output, .out_fd = STDOUT_FILENO,
+					    .threads = a->threads >= 0 ? (unsigned)a->threads : 0,
+					    .level = a->level};
+	struct lb_snapshot_export_result r;
+	struct lb_err err = {0};
+	int rc = lb_snapshot_export(&t, &o, &r, &err);
+	if (rc) {
+		lb_print_error("%s", err.msg);
+		return rc;
+	}
+	FILE *out = strcmp(a->output, "-") ? stdout : stderr;
+	if (g->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+				      "output", a->output, "name", a->snapshot, "base", a->base,
+				      "kind", r.incremental ? "incremental" : "full", "records",
+				      (json_int_t)r.totals.records, "data_blocks",
+				      (json_int_t)r.totals.data_blocks, "unmapped_blocks",
+				      (json_int_t)r.totals.unmapped_blocks, "stream_bytes",
+				      (json_int_t)r.totals.stream_bytes, "nodes_read",
+				      (json_int_t)r.nodes_read, "shared_skipped",
+				      (json_int_t)r.shared_skipped, "seconds", r.seconds);
+		json_dumpf(j, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out);
+		json_decref(j);
+	} else if (out == stdout) {
+		printf("%s\n", a->output);
+	}
+	return LB_OK;
+}
+
 int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g)
 {
 	struct export_args a = {.level = 3, .threads = -1};
@@ -224,6 +328,8 @@ int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g)
 			usage(stdout);
 		return rc;
 	}
+	if (a.snapshot)
+		return export_by_name(&a, g);
 	struct lb_err err = {0};
 	struct lb_docker_root *root = NULL;
 	struct lb_thinmeta *meta = NULL;
@@ -250,8 +356,13 @@ int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g)
 	unsigned threads = a.threads >= 0 ? (unsigned)a.threads : cpus > 1 ? (unsigned)cpus : 1;
 	struct lb_export_stats st;
 	double t0 = lb_now_seconds();
-	rc = lb_export_full(&src, to_stdout ? STDOUT_FILENO : out.fd, to_stdout ? "stdout" : a.output,
-			    &h, threads, a.level, &st, &err);
+	if (a.by_base_id)
+		rc = lb_export_incremental(&src, a.base_id, to_stdout ? STDOUT_FILENO : out.fd,
+					   to_stdout ? "stdout" : a.output, &h, threads, a.level, &st,
+					   NULL, &err);
+	else
+		rc = lb_export_full(&src, to_stdout ? STDOUT_FILENO : out.fd,
+				    to_stdout ? "stdout" : a.output, &h, threads, a.level, &st, &err);
 	if (!rc && !to_stdout)
 		rc = lb_atomic_file_commit(&out, &err);
 	if (!rc) {

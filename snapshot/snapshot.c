@@ -7,6 +7,7 @@ static const struct lb_cmd snapshot_verbs[] = {
 	{"ls", cmd_snapshot_ls, "list the snapshots of the pool"},
 	{"rm", cmd_snapshot_rm, "delete snapshots from the pool"},
 	{"prune", cmd_snapshot_prune, "delete the snapshots retention rules do not keep (restic's)"},
+	{"run", cmd_snapshot_run, "one scheduled job: snapshot, export and prune by a policy file"},
 	{"rollback", cmd_snapshot_rollback, "make a container's device hold a snapshot's content"},
 	{"export", cmd_snapshot_export, "write a thin device as a checksummed, zstd-compressed export stream"},
 	{"import", cmd_snapshot_import, "rebuild a sparse raw image from a full export and its incrementals"},

@@ -8,6 +8,7 @@ int cmd_snapshot_create(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_ls(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_rm(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_prune(int argc, char **argv, struct lb_globals *g);
+int cmd_snapshot_run(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_rollback(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g);
 int cmd_snapshot_import(int argc, char **argv, struct lb_globals *g);

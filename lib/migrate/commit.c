@@ -2,6 +2,7 @@
 #include "migrate/commit.h"
 
 #include "docker/dockerd.h"
+#include "snapshot/create.h"
 #include "docker/dataroot.h"
 #include "docker/jsonfile.h"
 #include "doctor/repair.h"
@@ -29,6 +30,9 @@
 struct commit_ctx {
 	const struct lb_commit_opts *o;
 	struct lb_docker_root *root;
+	/* --live: the container's device is read from this snapshot instead. */
+	uint32_t live_id;
+	char live_name[LB_SNAP_NAME_MAX + 1];
 	uint32_t block_size_sectors; /* loop-lvm pools: from the pool's metadata */
 	struct lb_oci_layout *layout;
 };
@@ -89,7 +93,7 @@ static int unmount_device(struct mounted *m, struct lb_err *err)
 /* session: a name of this commit's own (journal and mount directory), so a
  * `recover mount` of the same container is neither reused nor undone. */
 static int mount_device(const struct commit_ctx *x, const char *session, const char *hash,
-			bool replay_cow, struct mounted *m, struct lb_err *err)
+			uint32_t id_override, bool replay_cow, struct mounted *m, struct lb_err *err)
 {
 	memset(m, 0, sizeof(*m));
 	m->rootfs_fd = -1;
@@ -103,8 +107,12 @@ static int mount_device(const struct commit_ctx *x, const char *session, const c
 		return lb_fail(err, LB_EUNSAFE, "device %s (%u): Docker marked it deleted", hash,
 			       d->dm.device_id);
 	char thin_name[LB_DM_NAME_MAX];
-	int n = snprintf(thin_name, sizeof(thin_name), "%s-%s", x->root->prefix,
-			 hash[0] ? hash : "base");
+	/* A snapshot gets a name of its own: the container's name is its live
+	 * device, dockerd's, which must not be reused. */
+	int n = id_override ? snprintf(thin_name, sizeof(thin_name), "%s-lifeboat-%u",
+				       x->root->prefix, id_override)
+			    : snprintf(thin_name, sizeof(thin_name), "%s-%s", x->root->prefix,
+				       hash[0] ? hash : "base");
 	if (n < 0 || (size_t)n >= sizeof(thin_name))
 		return lb_fail(err, LB_EINTEGRITY, "device %s: dm name too long", hash);
 	struct lb_rescue_plan plan = {
@@ -112,7 +120,7 @@ static int mount_device(const struct commit_ctx *x, const char *session, const c
 		.container_name = session,
 		.pool_name = x->root->pool_name,
 		.thin_name = thin_name,
-		.device_id = d->dm.device_id,
+		.device_id = id_override ? id_override : d->dm.device_id,
 		.size_bytes = d->dm.size_bytes,
 		.replay_cow = replay_cow,
 	};
@@ -262,7 +270,7 @@ static int rebuild_layer(const struct commit_ctx *x, const struct lb_docker_laye
 	if (rc)
 		return rc;
 	struct mounted m;
-	if ((rc = mount_device(x, session, l->cache_id, false, &m, err))) {
+	if ((rc = mount_device(x, session, l->cache_id, 0, false, &m, err))) {
 		close(ts_fd);
 		lb_err_wrap(err, "layer %s", l->chain_id);
 		return rc;
@@ -304,13 +312,13 @@ static int container_layer(const struct commit_ctx *x, const struct lb_docker_vi
 	snprintf(s_upper, sizeof(s_upper), "commit-%.12s", v->id);
 	snprintf(s_lower, sizeof(s_lower), "commit-%.12s-init", v->id);
 	struct mounted up, low;
-	int rc = mount_device(x, s_upper, v->device_hash, !x->o->no_replay, &up, err);
+	int rc = mount_device(x, s_upper, v->device_hash, x->live_id, !x->o->no_replay, &up, err);
 	if (rc)
 		return rc;
 	res->log_state = up.res.log_state;
 	res->replayed = !x->o->no_replay && up.res.log_state == LB_FSLOG_DIRTY;
 	if (v->init_hash[0]) {
-		rc = mount_device(x, s_lower, v->init_hash, false, &low, err);
+		rc = mount_device(x, s_lower, v->init_hash, 0, false, &low, err);
 	} else {
 		/* A container without an init layer diffs against its image's
 		 * top layer; lifeboat does not build that path yet. */
@@ -416,6 +424,49 @@ static int write_image(struct commit_ctx *x, const char *base_cfg, size_t base_l
 	return rc;
 }
 
+/* --live: a snapshot of the running container's device, read instead of it. */
+static int take_live_snapshot(struct commit_ctx *x, const char *container_id,
+			      struct lb_commit_result *res, struct lb_err *err)
+{
+	struct lb_snapshot_target t = {.data_root = x->o->data_root,
+				       .daemon_json = x->o->daemon_json};
+	struct lb_snapshot_create_result cr;
+	char name[LB_SNAP_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "commit-%.12s-%lld", container_id, (long long)time(NULL));
+	int rc = lb_snapshot_create(&t, container_id, name, &cr, err);
+	if (rc)
+		return lb_err_wrap(err, "%s: --live", res->container_name);
+	x->live_id = cr.rec.device_id;
+	snprintf(x->live_name, sizeof(x->live_name), "%s", cr.rec.name);
+	res->live = true;
+	res->freeze_us = cr.rec.freeze_us;
+	say(x, "%s: read from snapshot %s (device %u), the container frozen for %llu us",
+	    res->container_name, x->live_name, x->live_id, (unsigned long long)cr.rec.freeze_us);
+	return LB_OK;
+}
+
+/* The snapshot goes after the commit, on every path. A failure to remove it
+ * fails a commit that had succeeded (err NULL: the commit failed already;
+ * the snapshot's name is said so the operator can remove it). */
+static void drop_live_snapshot(struct commit_ctx *x, struct lb_err *err, int *rc)
+{
+	if (!x->live_id)
+		return;
+	struct lb_snapshot_target t = {.data_root = x->o->data_root,
+				       .daemon_json = x->o->daemon_json};
+	struct lb_snap_record gone;
+	struct lb_err e = {0};
+	if (lb_snapshot_remove(&t, x->live_name, &gone, &e)) {
+		say(x, "snapshot %s stays: %s (lifeboat snapshot rm %s)", x->live_name, e.msg,
+		    x->live_name);
+		if (err) {
+			*err = e;
+			*rc = e.code;
+		}
+	}
+	x->live_id = 0;
+}
+
 int lb_migrate_commit(const struct lb_commit_opts *o, struct lb_commit_result *res,
 		      struct lb_err *err)
 {
@@ -447,11 +498,15 @@ int lb_migrate_commit(const struct lb_commit_opts *o, struct lb_commit_result *r
 	}
 	if (ct->config.state.running &&
 	    lb_docker_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0) {
-		rc = lb_fail(err, LB_EUNSAFE,
-			     "%s: running under a live dockerd; its filesystem changes while it is "
-			     "read (stop the container, or use a snapshot)",
-			     res->container_name);
-		goto out;
+		if (!o->live) {
+			rc = lb_fail(err, LB_EUNSAFE,
+				     "%s: running under a live dockerd; its filesystem changes while "
+				     "it is read (stop the container, or --live: from a snapshot)",
+				     res->container_name);
+			goto out;
+		}
+		if ((rc = take_live_snapshot(&x, v.id, res, err)))
+			goto out;
 	}
 	if (x.root->pool_kind == LB_DM_POOL_LOOPBACK) {
 		struct lb_thinmeta *meta;
@@ -505,6 +560,7 @@ out:
 	/* A pool this commit activated goes with it; one in use stays. */
 	struct lb_err e2 = {0};
 	lb_rescue_teardown_idle_pools(teardown_say, &e2);
+	drop_live_snapshot(&x, rc ? NULL : err, &rc);
 	free(chain);
 	json_decref(img);
 	json_decref(config);

@@ -47,6 +47,10 @@ struct lb_commit_opts {
 	enum lb_compress compress;
 	enum lb_manifest_kind manifest;
 	bool no_replay;
+	/* A running container under a live dockerd: read from a fresh thin
+	 * snapshot of its device (lib/snapshot: a freeze of milliseconds),
+	 * removed again after the commit, instead of refusing. */
+	bool live;
 	int threads;             /* compression threads; 0: every core */
 	lb_commit_say_fn say;
 	void *say_ctx;
@@ -69,6 +73,8 @@ struct lb_commit_result {
 	uint64_t sockets_skipped;
 	enum lb_fslog_state log_state; /* the container's journal as found */
 	bool replayed;               /* read through the copy-on-write replay */
+	bool live;                   /* read from a snapshot taken for the commit */
+	uint64_t freeze_us;          /* how long the container was frozen for it */
 	double seconds;
 };
 

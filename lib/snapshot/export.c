@@ -1,4 +1,5 @@
 #include "snapshot/export.h"
+#include "thinmeta/delta.h"
 #include "util/fs.h"
 
 #include <stdlib.h>
@@ -181,6 +182,35 @@ int lb_export_full(const struct lb_export_source *src, int out_fd, const char *o
 		return rc;
 	const struct lb_thin_walk walk = {.coalesce = LB_THIN_RANGES, .on_range = on_range, .ctx = x};
 	rc = lb_thinmeta_walk_mappings(src->meta, src->dev_id, &walk, err);
+	if (rc) {
+		lb_export_abort(x);
+		return rc;
+	}
+	return lb_export_finish(x, stats, err);
+}
+
+static int on_delta_run(void *ctx, const struct lb_thin_delta_run *run, struct lb_err *err)
+{
+	struct lb_export *x = ctx;
+	if (run->kind == LB_THIN_DELTA_UNMAPPED)
+		return lb_export_unmapped(x, run->vblock, run->len_blocks, err);
+	return lb_export_mapped(x, run->vblock, run->dblock, run->len_blocks, err);
+}
+
+int lb_export_incremental(const struct lb_export_source *src, uint64_t base_dev_id, int out_fd,
+			  const char *out_name, const struct lb_stream_header *h, unsigned threads,
+			  int level, struct lb_export_stats *stats,
+			  struct lb_thin_delta_stats *dstats, struct lb_err *err)
+{
+	if (lb_stream_is_full(h))
+		return lb_fail(err, LB_EUSAGE, "%s: an incremental needs its base's identity",
+			       out_name);
+	struct lb_export *x;
+	int rc = lb_export_begin(src, out_fd, out_name, h, threads, level, &x, err);
+	if (rc)
+		return rc;
+	struct lb_thin_delta d = {.on_run = on_delta_run, .split_data = true, .ctx = x};
+	rc = lb_thinmeta_delta(src->meta, base_dev_id, src->dev_id, &d, dstats, err);
 	if (rc) {
 		lb_export_abort(x);
 		return rc;

@@ -74,4 +74,13 @@ int lb_export_full(const struct lb_export_source *src, int out_fd, const char *o
 		   const struct lb_stream_header *h, unsigned threads, int level,
 		   struct lb_export_stats *stats, struct lb_err *err);
 
+/* An incremental: the runs that turn base_dev_id's mappings into src's
+ * device's (lib/thinmeta/delta.h: shared subtrees skipped unread), as DATA
+ * and UNMAPPED records. h must name the base (base_uuid). dstats may be NULL. */
+struct lb_thin_delta_stats;
+int lb_export_incremental(const struct lb_export_source *src, uint64_t base_dev_id, int out_fd,
+			  const char *out_name, const struct lb_stream_header *h, unsigned threads,
+			  int level, struct lb_export_stats *stats,
+			  struct lb_thin_delta_stats *dstats, struct lb_err *err);
+
 #endif

@@ -36,16 +36,7 @@ static int write_json_file(const char *path, json_t *obj, struct lb_err *err)
 	char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (!text)
 		return lb_fail(err, LB_EFAIL, "%s: out of memory", path);
-	struct lb_atomic_file f;
-	int rc = lb_atomic_file_open(&f, path, true, 0600, err);
-	if (!rc) {
-		size_t len = strlen(text);
-		if (write(f.fd, text, len) != (ssize_t)len)
-			rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: write", f.tmp_path);
-		if (!rc)
-			rc = lb_atomic_file_commit(&f, err);
-		lb_atomic_file_abort(&f);
-	}
+	int rc = lb_atomic_file_write(path, text, strlen(text), true, 0600, err);
 	free(text);
 	return rc;
 }

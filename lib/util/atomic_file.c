@@ -165,3 +165,26 @@ void lb_atomic_file_abort(struct lb_atomic_file *f)
 	f->tmp_base[0] = '\0';
 	f->tmp_path[0] = '\0';
 }
+
+int lb_atomic_file_write(const char *path, const void *buf, size_t len, bool replace, mode_t mode,
+			 struct lb_err *err)
+{
+	struct lb_atomic_file f;
+	int rc = lb_atomic_file_open(&f, path, replace, mode, err);
+	if (rc)
+		return rc;
+	const char *p = buf;
+	for (size_t done = 0; done < len && !rc;) {
+		ssize_t n = write(f.fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			rc = lb_fail_errno(err, LB_EFAIL, n < 0 ? errno : EIO, "%s: write", f.tmp_path);
+		else
+			done += (size_t)n;
+	}
+	if (!rc)
+		rc = lb_atomic_file_commit(&f, err);
+	lb_atomic_file_abort(&f);
+	return rc;
+}

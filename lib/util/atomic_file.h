@@ -43,6 +43,11 @@ int lb_atomic_file_open(struct lb_atomic_file *f, const char *path, bool replace
  * appeared meanwhile, unless `replace`), fsyncs the directory. */
 int lb_atomic_file_commit(struct lb_atomic_file *f, struct lb_err *err);
 
+/* The whole of buf as `path`, through the steps above (a small file:
+ * a journal, a state file, a JSON document). */
+int lb_atomic_file_write(const char *path, const void *buf, size_t len, bool replace, mode_t mode,
+			 struct lb_err *err);
+
 /* Closes and removes the temporary file if it was not committed. Idempotent. */
 void lb_atomic_file_abort(struct lb_atomic_file *f);
 

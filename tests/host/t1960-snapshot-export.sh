@@ -131,6 +131,20 @@ for v in xfs ext4; do
 		done
 	'
 
+	test_expect_success "$v: web as an incremental on its image layer (the mapping-tree delta): base + incremental import = thin_dump + dd of web" '
+		read -r bid bsize < <(docker_device "$R" "$(base_layer_hash "$R" '$WEB_ID')") &&
+		read -r wid wsize < <(docker_device "$R" "$(awk "\$1 == \"web\" {sub(/.*-/, \"\", \$3); print \$3}" "$FX/devices.txt")") &&
+		[ "$bsize" = "$wsize" ] && rm -rf delta && mkdir -p delta &&
+		"$LIFEBOAT" snapshot export --device-id "$bid" '"$POOL"' --name layer -o delta/base.lbx &&
+		"$LIFEBOAT" snapshot export --device-id "$wid" '"$POOL"' --name web --base-id "$bid" --base-stream delta/base.lbx -o delta/incr.lbx &&
+		"$LIFEBOAT" --json snapshot verify delta/incr.lbx >v.json &&
+		expect_eq incremental "$(jq -r ".streams[0].kind" v.json)" kind &&
+		[ "$(stat -c %s delta/incr.lbx)" -lt "$(stat -c %s web/full.lbx)" ] &&
+		"$LIFEBOAT" snapshot import delta/base.lbx delta/incr.lbx -o delta/img &&
+		thin_dump_image "$META" "$DATA" "$wid" "$wsize" want.img && cmp delta/img want.img &&
+		expect_exit 2 "$LIFEBOAT" snapshot export --device-id "$wid" '"$POOL"' --base-id "$bid" -o delta/x.lbx
+	'
+
 	test_expect_success "$v: an incremental on the wrong base: exit 5 naming it, no image" '
 		mkdir -p chain &&
 		python3 "$TOP/tests/tools/stream-gen.py" chain/inc.lbx 2 &&

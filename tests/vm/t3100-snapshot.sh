@@ -46,12 +46,15 @@ docker_hash() { cat "$R/image/devicemapper/layerdb/mounts/$(jq -r .ID "$R/contai
 docker_cid() { for d in "$R"/containers/*/; do [ "$(jq -r .Name "$d/config.v2.json")" = "/$1" ] && basename "$d"; done; }
 held_root() { dmsetup status "$POOL" | awk '{ print $7 }'; }
 # The writer's last line as the kernel reads the snapshot device: a read-only
-# thin device of the id, e2fsck -n clean, mounted read-only.
+# thin device of the id, e2fsck -n clean, and no needs_recovery (ext4 clears
+# it when it is frozen: a snapshot taken unfrozen has it set), mounted
+# read-only.
 snap_last_line() { # ID NAME
 	local size
 	size=$(blockdev --getsz "/dev/mapper/$(docker inspect -f '{{.GraphDriver.Data.DeviceName}}' writer)")
 	dmsetup create "lbtest-$2" --readonly --table "0 $size thin /dev/mapper/$POOL $1" &&
 	e2fsck -fn "/dev/mapper/lbtest-$2" >"$S/fsck.$2" 2>&1 &&
+	{ ! dumpe2fs -h "/dev/mapper/lbtest-$2" 2>/dev/null | grep -q needs_recovery || { echo "$2: journal needs recovery: not frozen"; false; }; } &&
 	mkdir -p "/mnt/$2" && mount -o ro,noload "/dev/mapper/lbtest-$2" "/mnt/$2" &&
 	tail -n 1 "/mnt/$2/rootfs/data/writer.log"
 	local rc=$?
@@ -106,11 +109,96 @@ test_expect_success "ls: the three, ready, with their sizes; --json has every fi
 	expect_eq - "$(held_root)" "held root after ls"
 '
 
+test_expect_success "export w1 full and w3 incremental on w1 from the live pool; import equals the kernel read of w3, a clean filesystem" '
+	"$LIFEBOAT" snapshot export w1 -o /scratch/w1.full.lbx --json >e1.json &&
+	"$LIFEBOAT" snapshot export w3 --base w1 -o /scratch/w3.incr.lbx --json >e3.json && cat e3.json &&
+	jq -e ".kind == \"incremental\"" e3.json &&
+	[ "$(jq .stream_bytes e3.json)" -lt "$(jq .stream_bytes e1.json)" ] &&
+	expect_eq - "$(held_root)" "held root after export" &&
+	"$LIFEBOAT" snapshot import /scratch/w1.full.lbx /scratch/w3.incr.lbx -o /scratch/w3.img &&
+	id=$(jq -r ".snapshots[] | select(.name == \"w3\") | .device_id" ls.json) &&
+	size=$(jq -r ".snapshots[] | select(.name == \"w3\") | .size_bytes" ls.json) &&
+	expect_eq "$size" "$(stat -c %s /scratch/w3.img)" "image size" &&
+	dmsetup create lbtest-w3 --readonly --table "0 $((size / 512)) thin /dev/mapper/$POOL $id" &&
+	{ cmp /dev/mapper/lbtest-w3 /scratch/w3.img; rc=$?; dmsetup remove lbtest-w3; [ $rc = 0 ]; } &&
+	cp --sparse=always /scratch/w3.img /scratch/w3.copy && e2fsck -fn /scratch/w3.copy >fsck.out 2>&1 &&
+	rm -f /scratch/w3.copy
+'
+
+test_expect_success "bad streams: corrupt and cut copies are exit 5 in verify and import with no image left; an incremental on the wrong base is exit 5" '
+	"$LIFEBOAT" snapshot verify /scratch/w1.full.lbx /scratch/w3.incr.lbx &&
+	/usr/bin/python3 -c "import sys; b = bytearray(open(sys.argv[1], \"rb\").read()); b[5000] ^= 0x5a; open(sys.argv[2], \"wb\").write(b)" /scratch/w1.full.lbx bad.lbx &&
+	expect_exit 5 "$LIFEBOAT" snapshot verify bad.lbx &&
+	expect_exit 5 "$LIFEBOAT" snapshot import bad.lbx -o bad.img && ! ls bad.img .bad.img* 2>/dev/null &&
+	head -c 3000 /scratch/w1.full.lbx >cut.lbx && expect_exit 5 "$LIFEBOAT" snapshot verify cut.lbx 2>err && grep -q incomplete err &&
+	"$LIFEBOAT" snapshot export w2 -o /scratch/w2.full.lbx &&
+	expect_exit 5 "$LIFEBOAT" snapshot import /scratch/w2.full.lbx /scratch/w3.incr.lbx -o wrong.img 2>err && cat err && ! [ -e wrong.img ]
+'
+
+test_expect_success "SIGTERM mid-export releases the held root at once; after kill -9 the stream reads incomplete and the next command releases the root" '
+	mkfifo /scratch/fifo1 /scratch/fifo2 &&
+	{ "$LIFEBOAT" snapshot export w1 -o - >/scratch/fifo1 2>term.err & echo $! >pid1; } && exec 7</scratch/fifo1 && sleep 3 &&
+	held=$(held_root) && echo "held root during export: $held" && [ "$held" != - ] &&
+	kill -TERM "$(cat pid1)" && sleep 2 && ! kill -0 "$(cat pid1)" 2>/dev/null && exec 7<&- &&
+	expect_eq - "$(held_root)" "held root after SIGTERM" && grep -q interrupted term.err &&
+	{ "$LIFEBOAT" snapshot export w1 -o - >/scratch/fifo2 & echo $! >pid2; } && exec 8</scratch/fifo2 && sleep 3 &&
+	[ "$(held_root)" != - ] && kill -KILL "$(cat pid2)" && sleep 1 && cat <&8 >partial.lbx && exec 8<&- &&
+	[ "$(held_root)" != - ] &&
+	expect_exit 5 "$LIFEBOAT" snapshot verify partial.lbx 2>err && grep -q incomplete err &&
+	"$LIFEBOAT" snapshot ls >/dev/null 2>ls.err && cat ls.err && grep -q "released the metadata snapshot" ls.err &&
+	expect_eq - "$(held_root)" "held root after the next command"
+'
+
+test_expect_success "snapshot run by the runbook policy, three times: full, incremental, incremental, one JSON line each" '
+	docker run -d --name ticker --network none lifeboat-demo:1 sh -c \
+		"mkdir -p /data; i=0; while :; do i=\$((i+1)); echo \$i >>/data/ticker.log; sync; sleep 0.05; done" >/dev/null &&
+	sed -n "/^cat >\/etc\/lifeboat\/snapshot-policy.json/,/^EOF/p" "$TOP/runbooks/scheduled-snapshots.md" >policy.sh &&
+	mkdir -p /etc/lifeboat /backup/lifeboat && bash policy.sh && cat /etc/lifeboat/snapshot-policy.json &&
+	for n in 1 2 3; do
+		sleep 2; "$LIFEBOAT" snapshot run --policy /etc/lifeboat/snapshot-policy.json >run$n.json || { cat run$n.json; return 1; }
+		expect_eq 1 "$(wc -l <run$n.json)" "lines of run $n" || return 1
+	done &&
+	expect_eq "full incremental incremental" "$(jq -r ".containers[0].export.kind" run1.json run2.json run3.json | tr "\n" " " | sed "s/ $//")" kinds &&
+	jq -e ".failed == 0 and .containers[0].freeze_us > 0" run3.json
+'
+
+test_expect_success "the runbook restore, as written: verify, import the newest full and the incrementals after it, mount -o loop,ro" '
+	{ echo "lifeboat() { \"\$LIFEBOAT\" \"\$@\"; }"
+	  sed -n "/^## 2. Restore/,/^## 3/p" "$TOP/runbooks/scheduled-snapshots.md" | awk "/^\`\`\`sh/ { f = 1; next } /^\`\`\`/ { f = 0 } f"; } >restore.sh &&
+	cat restore.sh && mkdir -p /restore && (export LIFEBOAT; bash -e restore.sh) &&
+	last=$(tail -n 1 /restore/ticker/rootfs/data/ticker.log) && umount /restore/ticker && echo "restored up to line $last" &&
+	snap=$(jq -r ".containers[0].snapshot" run3.json) &&
+	id=$("$LIFEBOAT" snapshot ls --json ticker | jq -r ".snapshots[] | select(.name == \"$snap\") | .device_id") &&
+	size=$(stat -c %s /restore/ticker.img) &&
+	dmsetup create lbtest-t3 --readonly --table "0 $((size / 512)) thin /dev/mapper/$POOL $id" &&
+	{ cmp /dev/mapper/lbtest-t3 /restore/ticker.img; rc=$?; dmsetup remove lbtest-t3; [ $rc = 0 ]; } && [ "$last" -gt 0 ]
+'
+
+test_expect_success "a fourth run: a full export again, and retention (last 3) removes the oldest snapshot; a second run at once is refused (exit 4)" '
+	sleep 2 && "$LIFEBOAT" snapshot run --policy /etc/lifeboat/snapshot-policy.json >run4.json &&
+	jq -e ".containers[0].export.kind == \"full\" and .containers[0].pruned == 1" run4.json &&
+	expect_eq 3 "$("$LIFEBOAT" snapshot ls --json ticker | jq ".snapshots | length")" "ticker snapshots kept" &&
+	exec 9>/var/lib/docker/devicemapper/lifeboat/run.lock && flock -n 9 &&
+	expect_exit 4 "$LIFEBOAT" snapshot run --policy /etc/lifeboat/snapshot-policy.json >/dev/null; rc=$?; exec 9>&-; [ $rc = 0 ]
+'
+
 test_expect_success "dockerd goes on working: run, create, rm, stop and start, all beside the snapshots" '
 	expect_eq hello "$(docker run --rm --network none lifeboat-demo:1 echo hello)" run &&
 	docker create --name scratch1 --network none lifeboat-demo:1 true >/dev/null && docker rm scratch1 >/dev/null &&
 	docker stop -t 1 writer >/dev/null && docker start writer >/dev/null &&
 	docker start db >/dev/null && docker stop -t 1 db >/dev/null
+'
+
+test_expect_success "migrate commit --live of the running writer: an archive the live dockerd loads and runs; the snapshot is gone after" '
+	n0=$("$LIFEBOAT" snapshot ls --json | jq ".snapshots | length") &&
+	expect_exit 4 "$LIFEBOAT" migrate commit writer --format docker-archive -o /scratch/nolive.tar &&
+	"$LIFEBOAT" migrate commit writer --live --format docker-archive -o /scratch/live.tar --tag writer:live --json >live.json &&
+	jq -e ".live == true and .freeze_us > 0 and .empty_layer == false" live.json &&
+	expect_eq "$n0" "$("$LIFEBOAT" snapshot ls --json | jq ".snapshots | length")" "snapshots after" &&
+	docker load -i /scratch/live.tar | grep -q writer:live &&
+	last=$(docker run --rm --network none writer:live sed -n "\$p" /data/writer.log) && echo "the image holds up to line $last" &&
+	[ "$last" -gt 0 ] && ! dmsetup info -c --noheadings -o uuid | grep -q LIFEBOAT- &&
+	expect_eq - "$(held_root)" "held root after the commit"
 '
 
 test_expect_success "a stopped container snapshots without a freeze; a name taken is exit 2" '
@@ -174,7 +262,7 @@ test_expect_success "recover doctor: the snapshots are snapshots, not orphans; n
 	"$LIFEBOAT" recover doctor --json >doc.json; rc=$?; jq -c "[.findings[] | {code, note}]" doc.json
 	[ $rc = 0 ] &&
 	expect_eq "" "$(jq -r "[.findings[] | select(.note | not) | .code] | join(\" \")" doc.json)" problems &&
-	expect_eq 5 "$(jq "[.findings[] | select(.code == \"lifeboat-snapshot\")] | length" doc.json)" "snapshot notes"
+	expect_eq 8 "$(jq "[.findings[] | select(.code == \"lifeboat-snapshot\")] | length" doc.json)" "snapshot notes"
 '
 
 test_expect_success "rollback of writer to w1, dockerd stopped: a new device, the file retargeted, the state before kept" '
@@ -189,7 +277,7 @@ test_expect_success "rollback of writer to w1, dockerd stopped: a new device, th
 
 test_expect_success "dockerd starts; the writer log is that of w1 (docker cp, before it runs); ls reads the inactive pool file" '
 	"$LIFEBOAT" snapshot ls -r -n -o NAME,STATE | sort >ls2 && cat ls2 &&
-	expect_eq "6 ready" "$(grep -c " ready$" ls2) ready" states &&
+	expect_eq "9 ready" "$(grep -c " ready$" ls2) ready" states &&
 	start_dockerd 3 && docker cp writer:/data/writer.log '$S'/rolled.log &&
 	expect_eq "$(cat '$S'/w1.last)" "$(tail -n 1 '$S'/rolled.log)" "last line after rollback" &&
 	docker start writer >/dev/null &&
