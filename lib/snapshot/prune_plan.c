@@ -27,9 +27,12 @@ int lb_prune_plan_make(const struct lb_snap_catalog *cat, const struct lb_retain
 		rc = lb_fail(err, LB_EFAIL, "%s: prune plan: out of memory", cat->pool);
 		goto out;
 	}
-	/* Only ready records take part: a pending one is its device side's. */
+	/* Only ready records take part: a pending one is its device side's.
+	 * Newest first: retention keeps input order among equal times, and of
+	 * two snapshots taken in one second the catalog puts the later one
+	 * (its name has the "-2") after the earlier. */
 	size_t n_items = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = n; i-- > 0;) {
 		const struct lb_snap_record *r = &cat->records[i];
 		if (!selected(r, container) || r->state != LB_SNAP_READY)
 			continue;
@@ -48,7 +51,7 @@ int lb_prune_plan_make(const struct lb_snap_catalog *cat, const struct lb_retain
 			out->keep[out->n_keep++] = (struct lb_prune_entry){.rec = r, .pending = true};
 			continue;
 		}
-		const struct lb_retain_item *item = &items[it++];
+		const struct lb_retain_item *item = &items[n_items - 1 - it++];
 		if (item->keep)
 			out->keep[out->n_keep++] =
 				(struct lb_prune_entry){.rec = r, .reasons = item->reasons};

@@ -111,6 +111,27 @@ static void a_container_filter_by_name_or_id(void **state)
 	lb_snap_catalog_free(&cat);
 }
 
+/* Two snapshots in one second: the one created later (the "-2" name, after
+ * the other in the catalog) is the newer, and --keep-last 1 keeps it. */
+static void same_second_the_later_is_newer(void **state)
+{
+	(void)state;
+	struct lb_snap_catalog cat;
+	struct lb_err err = {0};
+	assert_int_equal(lb_snap_catalog_init(&cat, "pool", &err), 0);
+	add(&cat, "web-20241230T000000Z", "web", WEB_ID, MON, LB_SNAP_READY);
+	add(&cat, "web-20241230T000000Z-2", "web", WEB_ID, MON, LB_SNAP_READY);
+	struct lb_retain_policy p = {.last = 1};
+	struct lb_prune_plan plan;
+	assert_int_equal(lb_prune_plan_make(&cat, &p, NULL, &plan, &err), 0);
+	assert_int_equal(plan.n_keep, 1);
+	assert_string_equal(plan.keep[0].rec->name, "web-20241230T000000Z-2");
+	assert_int_equal(plan.n_remove, 1);
+	assert_string_equal(plan.remove[0].rec->name, "web-20241230T000000Z");
+	lb_prune_plan_free(&plan);
+	lb_snap_catalog_free(&cat);
+}
+
 static void no_rule_is_a_usage_error(void **state)
 {
 	(void)state;
@@ -132,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(per_container_with_pending_untouched),
 		cmocka_unit_test(a_container_filter_by_name_or_id),
+		cmocka_unit_test(same_second_the_later_is_newer),
 		cmocka_unit_test(no_rule_is_a_usage_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

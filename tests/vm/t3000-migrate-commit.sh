@@ -199,6 +199,16 @@ for line in sys.stdin:
 	no_lifeboat_devices
 '
 
+test_expect_success "a disk that fills while staging: exit 1 saying so, nothing of lifeboat left; the same push completes once there is room" '
+	mkdir -p /var/lib/lifeboat/staging && mount -t tmpfs -o size=64k tmpfs /var/lib/lifeboat/staging &&
+	"$LIFEBOAT" migrate push changes $REG/rescued/full:1 2>err; rc=$?; cat err
+	umount /var/lib/lifeboat/staging && expect_eq 1 $rc "exit code" && grep -q "No space left on device" err &&
+	no_lifeboat_devices &&
+	"$LIFEBOAT" migrate push changes $REG/rescued/full:1 --json >full.json &&
+	jq -e ".manifest_digest | startswith(\"sha256:\")" full.json &&
+	! ls /var/lib/lifeboat/staging/* 2>/dev/null && docker2 pull $REG/rescued/full:1 >/dev/null
+'
+
 test_expect_success "the pool files are byte-identical, nothing of lifeboat is left" '
 	pool_fingerprint '$R' >'$LB_SCRATCH'/pool-after &&
 	expect_file_same '$LB_SCRATCH'/pool-before '$LB_SCRATCH'/pool-after &&
