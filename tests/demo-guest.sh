@@ -38,3 +38,19 @@ echo " against its diff id; 'lifeboat migrate push changes REGISTRY/REPO:TAG' se
 echo " a registry instead, resumably: runbooks/migrate-dead-host.md.)"
 echo
 echo "Pool metadata and data were never written: the pool ran with read_only, over read-only loop devices."
+echo
+echo "Snapshots, for scheduled jobs beside a live dockerd (here dockerd is dead, so lifeboat"
+echo "activates the pool for the command). This one writes to the pool: one new thin device"
+echo "sharing every block with web's, and a record in /var/lib/docker/devicemapper/lifeboat/."
+run "$LB" snapshot create --name web-demo web
+run "$LB" snapshot ls
+run "$LB" snapshot export web-demo -o /tmp/web-demo.lbx
+run "$LB" snapshot verify /tmp/web-demo.lbx
+run "$LB" snapshot import /tmp/web-demo.lbx -o /tmp/web-demo.img
+echo "(A sparse image of the whole device, which 'mount -o loop' opens on any machine;"
+echo " incrementals against an older snapshot carry only what changed:"
+echo " runbooks/scheduled-snapshots.md.)"
+root=$("$LB" -q recover mount --snapshot web-demo | tail -n 1)
+run cat "$root/etc/motd"
+run "$LB" recover umount --all
+run "$LB" snapshot rm web-demo

@@ -200,7 +200,8 @@ for line in sys.stdin:
 '
 
 test_expect_success "a disk that fills while staging: exit 1 saying so, nothing of lifeboat left; the same push completes once there is room" '
-	mkdir -p /var/lib/lifeboat/staging && mount -t tmpfs -o size=64k tmpfs /var/lib/lifeboat/staging &&
+	mkdir -p /var/lib/lifeboat/staging && mount -t tmpfs -o size=1m tmpfs /var/lib/lifeboat/staging &&
+	{ dd if=/dev/zero of=/var/lib/lifeboat/staging/.fill bs=4k 2>/dev/null; df -k /var/lib/lifeboat/staging; } &&
 	"$LIFEBOAT" migrate push changes $REG/rescued/full:1 2>err; rc=$?; cat err
 	umount /var/lib/lifeboat/staging && expect_eq 1 $rc "exit code" && grep -q "No space left on device" err &&
 	no_lifeboat_devices &&
