@@ -247,6 +247,8 @@ seed_snapshot_catalog() { # corpus-dir
 	printf '\001{"version": 1, "containers": ["web", "db"], "keep": {"last": 24, "hourly": 48, "daily": 14, "weekly": 8, "monthly": 12, "yearly": 3}, "export": {"dir": "/backup/lifeboat", "full_every": 7, "compress_level": 3}}\n' >"$dir/policy-doc"
 	printf '\001{"version":1,"containers":"all"}' >"$dir/policy-all"
 	printf '\001{"version":1,"containers":"all","keep":{"daily":7},"export":{"dir":"/b"}}' >"$dir/policy-min"
+}
+
 # Export streams written from docs/export-format.md by an independent writer
 # (tests/tools/stream-gen.py): full and incremental, and some cut short.
 # fuzz_stream's first byte: odd recomputes the checksums, even leaves them.
