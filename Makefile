@@ -67,6 +67,12 @@ $(B)/tools/tarsplit-rebuild: tests/tools/tarsplit-rebuild.c $(TOOLS_OBJ) $(filte
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wl,--as-needed -o $@ $< $(filter %.o,$^) $(LIBS)
 
+# spec-translate: lib/migrate/spec and what it reads with (jansson).
+TOOLS_BIN += $(B)/tools/spec-translate
+$(B)/tools/spec-translate: tests/tools/spec-translate.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wl,--as-needed -o $@ $< $(CORE_OBJ) $(LIBS)
+
 tools: $(TOOLS_BIN)
 
 unit: $(UNIT_BIN)
