@@ -35,7 +35,7 @@ void lb_plan_free(struct lb_plan *plan)
 /* Where a field sits, for messages: "containers[3].digest". */
 struct at {
 	const char *origin;
-	char where[64];
+	char where[96];
 	struct lb_err *err;
 };
 
@@ -79,7 +79,7 @@ static int parse_volumes(const struct at *a, const json_t *arr, struct lb_plan_e
 	json_t *v;
 	json_array_foreach(arr, i, v) {
 		struct at va = {.origin = a->origin, .err = a->err};
-		snprintf(va.where, sizeof(va.where), "%s.volumes[%zu]", a->where, i);
+		snprintf(va.where, sizeof(va.where), "%.60s.volumes[%zu]", a->where, i);
 		static const char *const keys[] = {"name", "digest", NULL};
 		struct lb_plan_volume *vol = &e->volumes[i];
 		if (!json_is_object(v))

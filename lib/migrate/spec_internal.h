@@ -27,7 +27,7 @@ void lb_spec_append(struct lb_spec_tr *t, json_t *arr, json_t *v);
 void lb_spec_change(struct lb_spec_tr *t, const char *field, const char *action,
 		    const json_t *from, const json_t *to, const char *why);
 
-/* null, false, 0, "", [] or {}: the value Docker means by "not set". */
+/* absent (NULL), null, false, 0, "", [] or {}: what Docker means by "not set". */
 bool lb_spec_is_zero(const json_t *v);
 
 /* Records a value of the wrong type: "<origin>/<file>: <key>: expected <want>". */

@@ -33,6 +33,8 @@ void lb_spec_change(struct lb_spec_tr *t, const char *field, const char *action,
 
 bool lb_spec_is_zero(const json_t *v)
 {
+	if (!v) /* absent */
+		return true;
 	switch (json_typeof(v)) {
 	case JSON_NULL:
 	case JSON_FALSE: return true;
