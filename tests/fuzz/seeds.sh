@@ -264,3 +264,57 @@ seed_stream() { # corpus-dir
 	{ printf '\000'; cat "$tmp"; } >"$dir/cut-1"
 	rm -f "$tmp"
 }
+
+# fuzz_spec's first byte: odd, a container's config.v2.json and
+# hostconfig.json as a JSON array of two (the fixture's, when the cache has
+# it, and the one of everything from tests/unit/test_spec.c); even, a spec
+# document (that container's spec, a minimal one, one from a newer lifeboat).
+seed_spec() { # corpus-dir
+	local dir=$1 tar tmp c n=0
+	tar=$(fuzz_fixture_tar)
+	if [ -n "$tar" ]; then
+		tmp=$(mktemp -d)
+		tar -C "$tmp" -xf "$tar" --wildcards './containers/*/config.v2.json' './containers/*/hostconfig.json'
+		for c in "$tmp"/containers/*; do
+			n=$((n + 1))
+			{ printf '\001'; jq -cs . "$c/config.v2.json" "$c/hostconfig.json"; } >"$dir/real-$n"
+		done
+		rm -rf "$tmp"
+	fi
+	{ printf '\001'; cat <<'JSON'; } >"$dir/rich-pair"
+[{"ID":"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf","Name":"/app","Created":"2026-11-30T03:44:12.9Z","State":{"Running":true},"Config":{"Hostname":"myhost","Domainname":"","User":"1000:1000","Env":["A=1","PATH=/usr/bin"],"Cmd":["run","--fast"],"Image":"app:1","WorkingDir":"/srv","Labels":{"team":"ops"},"ExposedPorts":{"80/tcp":{}},"StopSignal":"SIGQUIT","StopTimeout":30,"Healthcheck":{"Test":["CMD","true"],"Interval":1000000000,"Retries":3},"Volumes":{"/anon":{}},"MacAddress":"02:42:ac:11:00:02","Tty":true,"OpenStdin":true,"OnBuild":null,"Entrypoint":["/init"]},"MountPoints":{"/data":{"Name":"appdata","Driver":"local","Type":"volume","RW":true,"Destination":"/data"},"/anon":{"Name":"b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf","Driver":"local","Type":"volume","RW":true},"/anon2":{"Name":"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf","Driver":"local","Type":"volume","RW":true},"/cfg":{"Source":"/etc/app","Type":"bind","RW":false}},"NetworkSettings":{"Networks":{"appnet":{"Aliases":["a0a1a2a3a4a5","api"],"NetworkID":"n1","EndpointID":"e1","IPAddress":"172.18.0.2","MacAddress":"02:42:ac:12:00:02","IPAMConfig":{"IPv4Address":"172.18.0.50"}},"other":{"Aliases":["o"],"NetworkID":"n2"}}}},{"Binds":["appdata:/data:rw","/etc/app:/cfg:ro,z","c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf:/anon2"],"Mounts":[{"Type":"volume","Source":"mountvol","Target":"/m","VolumeOptions":{"Labels":{"k":"v"},"DriverConfig":{"Name":"local","Options":{"type":"tmpfs"}}}},{"Type":"bind","Source":"/srv/x","Target":"/x","ReadOnly":true},{"Type":"tmpfs","Target":"/t"}],"Devices":[{"PathOnHost":"/dev/fuse","PathInContainer":"/dev/fuse","CgroupPermissions":"rwm"}],"NetworkMode":"appnet","PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]},"RestartPolicy":{"Name":"always","MaximumRetryCount":0},"Ulimits":[{"Name":"nofile","Soft":1024,"Hard":2048}],"LogConfig":{"Type":"journald","Config":{}},"ContainerIDFile":"/tmp/cid","PidMode":"container:d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef","IpcMode":"shareable","Memory":268435456,"NanoCpus":1500000000,"CapAdd":["NET_ADMIN"],"Init":true,"Tmpfs":{"/run":"rw"},"Sysctls":{"net.core.somaxconn":"1024"},"Links":["/db:/app/db"],"SomethingNew":5,"KernelMemory":0,"MaskedPaths":["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware"],"ReadonlyPaths":["/proc/bus"]}]
+JSON
+	{ printf '\000'; cat <<'JSON'; } >"$dir/rich-spec"
+{"binds":[{"destination":"/cfg","options":"ro,z","rw":false,"source":"/etc/app"},{"destination":"/x","options":"","rw":false,"source":"/srv/x"}],"changes":[{"action":"dropped","field":"Config.MacAddress","from":"02:42:ac:11:00:02","why":"a MAC address belongs to the source host's network"},{"action":"dropped","field":"HostConfig.ContainerIDFile","from":"/tmp/cid","why":"a file path on the source host, written by the client"},{"action":"changed","field":"HostConfig.PidMode","from":"container:d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef","to":"","why":"shares the namespace of a container by its id on the source host"},{"action":"dropped","field":"HostConfig.Links","from":["/db:/app/db"],"why":"legacy links name containers that may not exist on the target; connect them again after landing"},{"action":"dropped","field":"HostConfig.SomethingNew","from":5,"why":"a setting lifeboat does not carry"},{"action":"dropped","field":"HostConfig.Binds[1]","from":"/etc/app:/cfg:ro,z","why":"bind mount of a source host path: not copied, and left out so the target does not start the container on an empty directory; recreate the path and add the mount"},{"action":"dropped","field":"HostConfig.Binds[2]","from":"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf:/anon2","why":"anonymous volume: its data is not carried; the target creates a new empty one"},{"action":"dropped","field":"HostConfig.Mounts[1]","from":{"ReadOnly":true,"Source":"/srv/x","Target":"/x","Type":"bind"},"why":"bind mount of a source host path: not copied, and left out so the target does not start the container on an empty directory; recreate the path and add the mount"},{"action":"dropped","field":"HostConfig.Devices[0]","from":{"CgroupPermissions":"rwm","PathInContainer":"/dev/fuse","PathOnHost":"/dev/fuse"},"why":"a host device of the source host: the target may not have it; add it after checking"},{"action":"dropped","field":"MountPoints[/anon]","from":"b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf","why":"anonymous volume: its data is not carried; the target creates a new empty one"},{"action":"dropped","field":"NetworkSettings.Networks[appnet].NetworkID","from":"n1","why":"the network's id on the source host"},{"action":"dropped","field":"NetworkSettings.Networks[appnet].EndpointID","from":"e1","why":"the endpoint's id on the source host"},{"action":"dropped","field":"NetworkSettings.Networks[appnet].IPAddress","from":"172.18.0.2","why":"an address on the source host's network"},{"action":"dropped","field":"NetworkSettings.Networks[appnet].MacAddress","from":"02:42:ac:12:00:02","why":"a MAC address on the source host's network"},{"action":"dropped","field":"NetworkSettings.Networks[appnet].IPAMConfig","from":{"IPv4Address":"172.18.0.50"},"why":"fixed addresses of the source host's network; the target's subnet may differ"},{"action":"dropped","field":"NetworkSettings.Networks[other].NetworkID","from":"n2","why":"the network's id on the source host"}],"create":{"Cmd":["run","--fast"],"Domainname":"","Entrypoint":["/init"],"Env":["A=1","PATH=/usr/bin"],"ExposedPorts":{"80/tcp":{}},"Healthcheck":{"Interval":1000000000,"Retries":3,"Test":["CMD","true"]},"HostConfig":{"Binds":["appdata:/data:rw","c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf:/anon2"],"CapAdd":["NET_ADMIN"],"Init":true,"IpcMode":"shareable","LogConfig":{"Config":{},"Type":"journald"},"Memory":268435456,"Mounts":[{"Source":"mountvol","Target":"/m","Type":"volume","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"tmpfs"}},"Labels":{"k":"v"}}},{"Target":"/t","Type":"tmpfs"}],"NanoCpus":1500000000,"NetworkMode":"appnet","PidMode":"","PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]},"ReadonlyPaths":["/proc/bus"],"RestartPolicy":{"MaximumRetryCount":0,"Name":"always"},"Sysctls":{"net.core.somaxconn":"1024"},"Tmpfs":{"/run":"rw"},"Ulimits":[{"Hard":2048,"Name":"nofile","Soft":1024}]},"Hostname":"myhost","Image":"reg.example/evac/app:1","Labels":{"team":"ops"},"NetworkingConfig":{"EndpointsConfig":{"appnet":{"Aliases":["api"]}}},"OpenStdin":true,"StopSignal":"SIGQUIT","StopTimeout":30,"Tty":true,"User":"1000:1000","Volumes":{"/anon":{}},"WorkingDir":"/srv"},"devices":[{"cgroup_permissions":"rwm","path_in_container":"/dev/fuse","path_on_host":"/dev/fuse"}],"lifeboat_container_spec":1,"networks":[{"aliases":["api"],"name":"appnet","primary":true},{"aliases":["o"],"name":"other","primary":false}],"source":{"created":"2026-11-30T03:44:12.9Z","id":"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf","image":"app:1","name":"app","running":true},"volumes":[{"destination":"/data","digest":null,"driver":"local","driver_opts":{},"labels":{},"name":"appdata","rw":true},{"destination":"/m","digest":null,"driver":"local","driver_opts":{"type":"tmpfs"},"labels":{"k":"v"},"name":"mountvol","rw":true}]}
+JSON
+	printf '\000%s\n' "$(seed_spec_min 1)" >"$dir/min-spec"
+	printf '\000%s\n' "$(seed_spec_min 2)" >"$dir/newer-spec"
+}
+
+seed_spec_min() { # VERSION: the smallest spec document
+	printf '{"binds":[],"changes":[{"action":"changed","field":"HostConfig.NetworkMode","from":"container:x","to":"default","why":"w"}],"create":{"Cmd":["true"],"HostConfig":{"NetworkMode":"default"},"Image":"r/x:1"},"devices":[],"lifeboat_container_spec":%s,"networks":[],"source":{"created":"","id":"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf","image":"x:1","name":"x","running":false},"volumes":[{"destination":"/d","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","driver":"local","driver_opts":{},"labels":{},"name":"xdata","rw":true}]}' "$1"
+}
+
+# Plans as evacuate leaves them: one container of each status, the spec
+# embedded in one; an empty plan; one from a newer lifeboat.
+seed_plan() { # corpus-dir
+	local dir=$1 spec d1 d2 id
+	spec=$(seed_spec_min 1)
+	d1=sha256:1111111111111111111111111111111111111111111111111111111111111111
+	d2=sha256:2222222222222222222222222222222222222222222222222222222222222222
+	id=a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf
+	cat >"$dir/three" <<JSON
+{"lifeboat_plan": 1, "created": "2026-11-30T09:00:00Z", "registry_prefix": "reg.example:5000/evac",
+ "containers": [
+  {"name": "web", "id": "$id", "ref": "reg.example:5000/evac/web:1", "digest": "$d1", "spec_digest": "$d2",
+   "spec": $spec, "layout": "/stage/web", "volumes": [{"name": "xdata", "digest": "$d1"}], "running": true,
+   "status": "pushed", "error": "", "attempts": 1},
+  {"name": "db", "id": "$id", "ref": "reg.example:5000/evac/db:1", "digest": "", "spec_digest": "",
+   "spec": null, "layout": "/stage/db", "volumes": [], "running": true, "status": "committed", "error": "", "attempts": 1},
+  {"name": "batch", "id": "$id", "ref": "reg.example:5000/evac/batch:1", "digest": "", "spec_digest": "",
+   "spec": null, "layout": "", "volumes": [{"name": "bvol", "digest": ""}], "running": false, "status": "failed",
+   "error": "reg.example:5000: 503", "attempts": 3}]}
+JSON
+	printf '{"lifeboat_plan":1,"created":"x","registry_prefix":"r/p","containers":[]}' >"$dir/empty"
+	printf '{"lifeboat_plan":2,"created":"x","registry_prefix":"r/p","containers":[]}' >"$dir/newer"
+}

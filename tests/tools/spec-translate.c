@@ -5,8 +5,11 @@
  *     spec's canonical text (with create.Image set when IMAGE-REF is given);
  *     exit 0, or lifeboat's exit code with the message on stderr.
  *   spec-translate --parse FILE
- *     parses a spec document and prints its canonical text. */
+ *     parses a spec document and prints its canonical text.
+ *   spec-translate --plan FILE
+ *     parses an evacuation plan and prints its canonical text. */
 #include "docker/jsonfile.h"
+#include "migrate/plan.h"
 #include "migrate/spec.h"
 
 #include <limits.h>
@@ -33,6 +36,26 @@ int main(int argc, char **argv)
 	struct lb_err err = {0};
 	json_t *config = NULL, *host = NULL, *spec = NULL;
 	int rc;
+	if (argc == 3 && !strcmp(argv[1], "--plan")) {
+		char *text, *out = NULL;
+		size_t len, out_len;
+		struct lb_plan plan;
+		rc = lb_dj_read_file(argv[2], &text, &len, &err);
+		if (!rc) {
+			rc = lb_plan_parse(text, len, argv[2], &plan, &err);
+			free(text);
+		}
+		if (!rc) {
+			rc = lb_plan_format(&plan, &out, &out_len, &err);
+			lb_plan_free(&plan);
+		}
+		if (!rc)
+			fwrite(out, 1, out_len, stdout);
+		else
+			fprintf(stderr, "spec-translate: %s\n", err.msg);
+		free(out);
+		return rc;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--parse")) {
 		char *text;
 		size_t len;
@@ -50,7 +73,7 @@ int main(int argc, char **argv)
 		if (!rc && argc == 3)
 			rc = lb_spec_set_image(spec, argv[2], &err);
 	} else {
-		fprintf(stderr, "usage: spec-translate CONTAINER-DIR [IMAGE-REF] | --parse FILE\n");
+		fprintf(stderr, "usage: spec-translate CONTAINER-DIR [IMAGE-REF] | --parse FILE | --plan FILE\n");
 		return LB_EUSAGE;
 	}
 	char *out = NULL;
