@@ -1,5 +1,6 @@
 /* lifeboat migrate push: an OCI image layout to a registry, resumable. */
 #include "migrate/push.h"
+#include "migrate/spec_warn.h"
 #include "migrate/verbs.h"
 #include "util/size.h"
 
@@ -49,11 +50,22 @@ static void usage(FILE *out)
 	      "  --mount-from REPO  try a cross-repository mount from REPO (same\n"
 	      "                     registry) before uploading a blob\n"
 	      "  --state-dir DIR    keep the upload journal here instead of in the layout\n"
+	      "  --with-volumes     for a container: carry its named volumes' data too\n"
+	      "                     (Docker's volumes/<name>/_data); bind mounts and\n"
+	      "                     devices are listed in the spec, never copied\n"
+	      "  --no-spec          for a container: push the image alone, without the\n"
+	      "                     container spec 'migrate restore' needs\n"
 	      "  --compress gzip|zstd, --manifest docker|oci, --no-replay, --live\n"
 	      "                     for a container: as in 'migrate commit' (defaults gzip,\n"
 	      "                     docker: Docker schema 2, which every engine reads)\n"
 	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
 	      "  -q, -v             quieter, more verbose\n"
+	      "\n"
+	      "A container's spec (its command, environment, ports, limits, volumes...:\n"
+	      "docs/container-spec.md) goes beside the image, as an OCI manifest of its own\n"
+	      "in the same repository tagged sha256-<image digest hex>.lifeboat (see it with\n"
+	      "skopeo inspect --raw), so 'lifeboat migrate restore REF' alone rebuilds the\n"
+	      "container on another host.\n"
 	      "\n"
 	      "On a terminal, stderr shows each blob's progress; nothing when it is a pipe.\n"
 	      "\n"
@@ -67,13 +79,15 @@ static void usage(FILE *out)
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 {
 	enum { OPT_CHUNK = 1, OPT_MOUNT_FROM, OPT_STATE_DIR, OPT_COMPRESS, OPT_MANIFEST,
-	       OPT_NO_REPLAY, OPT_LIVE };
+	       OPT_NO_REPLAY, OPT_LIVE, OPT_WITH_VOLUMES, OPT_NO_SPEC };
 	static const struct option opts[] = {LB_XFER_LONGOPTS,
 					     {"chunk-size", required_argument, NULL, OPT_CHUNK},
 					     {"compress", required_argument, NULL, OPT_COMPRESS},
 					     {"manifest", required_argument, NULL, OPT_MANIFEST},
 					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
 					     {"live", no_argument, NULL, OPT_LIVE},
+					     {"with-volumes", no_argument, NULL, OPT_WITH_VOLUMES},
+					     {"no-spec", no_argument, NULL, OPT_NO_SPEC},
 					     {"mount-from", required_argument, NULL, OPT_MOUNT_FROM},
 					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     LB_GLOBAL_LONGOPTS,
@@ -83,6 +97,7 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 	uint64_t chunk = 16u << 20;
 	const char *state_dir = NULL;
 	struct lb_commit_opts copts = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_DOCKER};
+	bool with_volumes = false, with_spec = true;
 	int c, r;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -114,6 +129,8 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 			break;
 		case OPT_NO_REPLAY: copts.no_replay = true; break;
 		case OPT_LIVE: copts.live = true; break;
+		case OPT_WITH_VOLUMES: with_volumes = true; break;
+		case OPT_NO_SPEC: with_spec = false; break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("migrate push", "unknown option");
 		}
@@ -169,14 +186,41 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 		copts.container = argv[optind];
 		copts.say = lb_migrate_say;
 		copts.say_ctx = g;
+		if (with_volumes && !with_spec) {
+			rc = lb_fail(&err, LB_EUSAGE, "--with-volumes needs the spec: drop --no-spec");
+			goto out;
+		}
 		struct lb_push_container_opts po = {.commit = copts, .reg = reg, .ref = &ref,
-						    .xfer = o};
+						    .xfer = o, .with_spec = with_spec,
+						    .with_volumes = with_volumes};
 		struct lb_push_container_result *pr = calloc(1, sizeof(*pr));
 		if (!pr) {
 			rc = lb_fail(&err, LB_EFAIL, "out of memory");
 			goto out;
 		}
 		rc = lb_migrate_push_container(&po, &res, pr, &err);
+		if (!rc && with_spec && g->verbosity >= 0)
+			fprintf(stderr,
+				"lifeboat: %s: its spec%s went beside the image as %s/%s:%s\n",
+				argv[optind],
+				pr->carry.volumes_carried ? " and named volumes" : "", ref.domain,
+				ref.path, pr->carry_tag);
+		if (!rc && pr->carry.volumes_listed && g->verbosity >= 0)
+			fprintf(stderr,
+				"lifeboat: %s: %u named volume(s) not carried: push with "
+				"--with-volumes to take their data\n",
+				argv[optind], pr->carry.volumes_listed);
+		if (!rc && pr->spec && g->verbosity >= 0) {
+			json_t *w = json_array();
+			size_t wi;
+			json_t *wl;
+			lb_spec_host_warnings(pr->spec, w);
+			json_array_foreach(w, wi, wl)
+				fprintf(stderr, "lifeboat: %s: warning: %s\n", argv[optind],
+					json_string_value(wl));
+			json_decref(w);
+		}
+		json_decref(pr->spec);
 		if (pr->reused_stage && g->verbosity >= 0)
 			fprintf(stderr, "lifeboat: %s: pushing the image a previous run staged in %s\n",
 				argv[optind], pr->stage_dir);

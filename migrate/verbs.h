@@ -8,6 +8,9 @@
 int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g);
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g);
 int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g);
+int cmd_migrate_restore(int argc, char **argv, struct lb_globals *g);
+int cmd_migrate_evacuate(int argc, char **argv, struct lb_globals *g);
+int cmd_migrate_land(int argc, char **argv, struct lb_globals *g);
 
 /* The registry options push and pull share (migrate/xfer.c). */
 enum { LB_XOPT_CREDS = 0x2000, LB_XOPT_AUTHFILE, LB_XOPT_TLS_VERIFY, LB_XOPT_CACERT, LB_XOPT_JOBS,

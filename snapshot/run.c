@@ -1,10 +1,12 @@
 /* lifeboat snapshot run: one scheduled job of a policy file. Parses options
  * and calls lb_snapshot_run (lib/snapshot/run.h). */
 #include "snapshot/run.h"
+#include "snapshot/run_metrics.h"
 #include "snapshot/verbs.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <time.h>
 
 static void usage(FILE *out)
 {
@@ -19,7 +21,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Prints one JSON line (journald keeps it): {policy, started, seconds,\n"
 	      "containers: [{container, snapshot, freeze_us, export: {file, kind, base,\n"
-	      "bytes, seconds}, pruned, error}], failed}.\n"
+	      "bytes, seconds}, pruned, kept, error}], failed}.\n"
 	      "\n"
 	      "The policy file is documented in docs/snapshot-policy.md. The systemd units\n"
 	      "lifeboat-snapshot.service and .timer (installed, not enabled, by 'make\n"
@@ -28,6 +30,11 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "  --policy FILE        the policy (required)\n"
 	      "  --daemon-json FILE   Docker's daemon config (default /etc/docker/daemon.json)\n"
+	      "  --metrics-file FILE  also write the run's numbers for node_exporter's\n"
+	      "                       textfile collector (replaced atomically; e.g.\n"
+	      "                       /var/lib/prometheus/node-exporter/lifeboat-snapshot.prom):\n"
+	      "                       last run and last success times, duration, exit code,\n"
+	      "                       and per container failed, kept, exported bytes, freeze\n"
 	      "  --root DIR           Docker data root (default /var/lib/docker)\n"
 	      "\n"
 	      "Exit codes: 0 every container done; 1 a container failed (the summary says\n"
@@ -41,13 +48,14 @@ static void usage(FILE *out)
 
 int cmd_snapshot_run(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_POLICY = 0x100, OPT_DAEMON_JSON };
+	enum { OPT_POLICY = 0x100, OPT_DAEMON_JSON, OPT_METRICS };
 	static const struct option opts[] = {{"policy", required_argument, NULL, OPT_POLICY},
+					     {"metrics-file", required_argument, NULL, OPT_METRICS},
 					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
 	struct lb_snapshot_target t = {.say = lb_snapshot_say, .say_ctx = g};
-	const char *policy = NULL;
+	const char *policy = NULL, *metrics = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
@@ -55,6 +63,7 @@ int cmd_snapshot_run(int argc, char **argv, struct lb_globals *g)
 		switch (c) {
 		case OPT_POLICY: policy = optarg; break;
 		case OPT_DAEMON_JSON: t.daemon_json = optarg; break;
+		case OPT_METRICS: metrics = optarg; break;
 		case 'h': usage(stdout); return LB_OK;
 		default: return lb_usage_error("snapshot run", "unknown option");
 		}
@@ -67,6 +76,19 @@ int cmd_snapshot_run(int argc, char **argv, struct lb_globals *g)
 	json_t *summary = NULL;
 	struct lb_err err = {0};
 	int rc = lb_snapshot_run(&t, policy, &summary, &err);
+	if (metrics) {
+		struct lb_metrics m = {0};
+		struct lb_err merr = {0};
+		lb_snapshot_run_metrics(summary, rc, (double)time(NULL),
+					lb_metrics_previous(metrics, LB_SNAP_METRIC_LAST_SUCCESS, 0),
+					&m);
+		if (lb_metrics_write(&m, metrics, &merr)) {
+			lb_print_error("%s (--metrics-file)", merr.msg);
+			if (!rc)
+				rc = merr.code;
+		}
+		lb_metrics_free(&m);
+	}
 	if (summary) {
 		json_dumpf(summary, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);

@@ -13,6 +13,8 @@ pkgs=(
 	docker.io dmsetup thin-provisioning-tools xfsprogs e2fsprogs util-linux zstd jq bc
 	# registry tests
 	docker-registry skopeo apache2-utils openssl curl python3
+	# monitoring: the Prometheus project's own parser reads our textfile
+	python3-prometheus-client
 	# layer tars: tar-split (the real disasm/asm Docker's library ships as), bsdtar
 	tar-split libarchive-tools
 )

@@ -3,6 +3,7 @@
 
 #include "docker/dataroot.h"
 #include "docker/distmeta.h"
+#include "migrate/spec_load.h"
 #include "migrate/staging.h"
 #include "oci/digest.h"
 #include "registry/push.h"
@@ -130,6 +131,36 @@ static int load_stage(const char *dir, json_t **map, bool *found, struct lb_err 
 	return LB_OK;
 }
 
+/* The spec (and volumes) after the image, under the tag its digest names;
+ * staged again on a rerun (the same files, the same digests). */
+static int push_carry(struct lb_push_container_opts *o, struct lb_oci_layout *l,
+		      const char *data_root, const char *image_digest,
+		      struct lb_push_container_result *res, struct lb_err *err)
+{
+	int rc = lb_spec_load_container(data_root, res->container_id, &res->spec, err);
+	if (!rc)
+		rc = lb_carry_stage(l, data_root, res->spec, image_digest, o->with_volumes,
+				    o->commit.threads, &res->carry, err);
+	if (!rc)
+		rc = lb_carry_tag(image_digest, res->carry_tag, err);
+	if (rc)
+		return rc;
+	struct lb_image_ref ref = *o->ref;
+	snprintf(ref.tag, sizeof(ref.tag), "%s", res->carry_tag);
+	ref.digest[0] = '\0';
+	struct lb_image_xfer_opts x = o->xfer;
+	x.layout_ref = LB_CARRY_LAYOUT_REF;
+	x.mount_hint = NULL;
+	x.mount_from = NULL;
+	struct lb_image_xfer cx;
+	rc = lb_image_push(o->reg, &ref, l, &x, &cx, err);
+	res->carry_bytes_uploaded = cx.bytes_uploaded;
+	lb_image_xfer_free(&cx);
+	if (rc)
+		lb_err_wrap(err, "the container's spec (%s)", res->carry_tag);
+	return rc;
+}
+
 int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_xfer *xres,
 			      struct lb_push_container_result *res, struct lb_err *err)
 {
@@ -142,8 +173,10 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 	const struct lb_docker_container *ct = NULL;
 	if (!rc)
 		rc = lb_docker_resolve(root, o->commit.container, &ct, err);
-	if (!rc)
+	if (!rc) {
 		snprintf(res->stage_dir, sizeof(res->stage_dir), "%s/%s", root_dir, ct->id);
+		snprintf(res->container_id, sizeof(res->container_id), "%.64s", ct->id);
+	}
 	struct hints h = {.map = json_object(), .o = o,
 			  .data_root = root ? root->data_root : NULL};
 	char data_root[PATH_MAX] = "";
@@ -167,10 +200,14 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 	if (!rc)
 		rc = lb_oci_layout_open(res->stage_dir, &l, err);
 	if (!rc) {
+		/* The stage may hold the carried artifact too: name the image. */
+		o->xfer.layout_ref = o->commit.ref_name ? o->commit.ref_name : "latest";
 		o->xfer.mount_hint = mount_hint;
 		o->xfer.hint_ctx = &h;
 		rc = lb_image_push(o->reg, o->ref, l, &o->xfer, xres, err);
 	}
+	if (!rc && o->with_spec)
+		rc = push_carry(o, l, data_root, xres->manifest_digest, res, err);
 	lb_oci_layout_close(l);
 	if (!rc)
 		rc = lb_staged_layout_remove(res->stage_dir, err);

@@ -10,6 +10,7 @@
 #ifndef LIFEBOAT_MIGRATE_PUSH_H
 #define LIFEBOAT_MIGRATE_PUSH_H
 
+#include "migrate/carry.h"
 #include "migrate/commit.h"
 #include "registry/image.h"
 
@@ -24,12 +25,20 @@ struct lb_push_container_opts {
 	const struct lb_image_ref *ref;
 	struct lb_image_xfer_opts xfer;
 	const char *staging_root; /* NULL: LB_STAGING_ROOT */
+	/* Carry the container's spec (and with_volumes its named volumes'
+	 * data) beside the image (migrate/carry.h), for `migrate restore`. */
+	bool with_spec, with_volumes;
 };
 
 struct lb_push_container_result {
 	struct lb_commit_result commit; /* zeroed when the stage was reused */
 	bool reused_stage;
 	char stage_dir[PATH_MAX];
+	char container_id[65];
+	json_t *spec;                 /* with_spec: what was carried (caller decrefs) */
+	struct lb_carry_stats carry;
+	char carry_tag[LB_CARRY_TAG_CAP];
+	uint64_t carry_bytes_uploaded;
 };
 
 int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_xfer *xres,

@@ -83,6 +83,7 @@ int lb_staged_layout_remove(const char *dir, struct lb_err *err)
 		unlinkat(dfd, "blobs", AT_REMOVEDIR);
 	}
 	remove_empty_dirs(dfd, ".lifeboat-push", 0);
+	unlinkat(dfd, ".lifeboat-empty", AT_REMOVEDIR); /* migrate/carry.c's, if a run died there */
 	clear_dir(dfd, is_layout_file, &left);
 	close(dfd);
 	if (rmdir(dir) != 0)

@@ -99,6 +99,11 @@ void lb_registry_close(struct lb_registry *r)
 	free(r);
 }
 
+const struct lb_creds *lb_registry_creds(const struct lb_registry *r)
+{
+	return &r->o.creds;
+}
+
 const char *lb_registry_domain(const struct lb_registry *r)
 {
 	return r->domain;

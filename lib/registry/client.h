@@ -57,6 +57,10 @@ int lb_registry_ping(struct lb_registry *r, struct lb_err *err);
 
 const char *lb_registry_domain(const struct lb_registry *r);
 
+/* The credentials the client uses (have == false: anonymous), for handing
+ * on to an engine that pulls from the same registry (X-Registry-Auth). */
+const struct lb_creds *lb_registry_creds(const struct lb_registry *r);
+
 struct lb_http_req {
 	const char *method; /* GET HEAD POST PUT PATCH DELETE */
 	const char *url;    /* "/v2/..." against the registry, or absolute */

@@ -51,6 +51,38 @@ static int push_one(void *arg, size_t i, struct lb_err *err)
 	return lb_push_blob(&j->ctx, &j->res->blobs[i], err);
 }
 
+/* A staged blob the target lacks but an earlier repository of this run
+ * has: mount it from there (HEAD on each, with a pull scope for it). A
+ * repository the token may not read is skipped, not an error. */
+static int pick_mount_source(struct lb_registry *reg, const struct lb_image_ref *ref,
+			     const struct lb_image_xfer_opts *o, struct lb_push_blob *b,
+			     struct lb_err *err)
+{
+	if (b->fd < 0 || b->mount_from || !o->n_mount_candidates)
+		return LB_OK;
+	bool exists;
+	uint64_t size;
+	int rc = lb_registry_blob_stat(reg, ref->path, b->digest, &exists, &size, err);
+	if (rc || exists)
+		return rc;
+	for (size_t k = 0; k < o->n_mount_candidates; k++) {
+		const char *repo = o->mount_candidates[k];
+		char scope[700];
+		struct lb_err e2;
+		if (!strcmp(repo, ref->path))
+			continue;
+		snprintf(scope, sizeof(scope), "repository:%s:pull", repo);
+		if (lb_registry_add_scope(reg, scope, &e2) ||
+		    lb_registry_blob_stat(reg, repo, b->digest, &exists, &size, &e2))
+			continue;
+		if (exists && size == b->size) {
+			b->mount_from = repo;
+			break;
+		}
+	}
+	return LB_OK;
+}
+
 int lb_image_push(struct lb_registry *reg, const struct lb_image_ref *ref, struct lb_oci_layout *l,
 		  const struct lb_image_xfer_opts *o, struct lb_image_xfer *res, struct lb_err *err)
 {
@@ -92,6 +124,9 @@ int lb_image_push(struct lb_registry *reg, const struct lb_image_ref *ref, struc
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		if ((rc = pick_mount_source(reg, ref, o, &res->blobs[i], err)))
+			goto out;
 	if ((rc = lb_upload_journal_dir(o->state_fd >= 0 ? o->state_fd : lb_oci_layout_dirfd(l),
 					ref->domain, ref->path, &journal_fd, err)))
 		goto out;

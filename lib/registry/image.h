@@ -19,6 +19,11 @@ struct lb_image_xfer_opts {
 	 * (then the blob is missing: LB_ENOTFOUND). */
 	const char *(*mount_hint)(void *ctx, const char *digest);
 	void *hint_ctx;
+	/* push: repositories of the same registry this run pushed before (an
+	 * evacuation's earlier containers): a staged blob one of them holds is
+	 * mounted from it, not uploaded again. */
+	const char *const *mount_candidates;
+	size_t n_mount_candidates;
 	int state_fd;               /* push: where .lifeboat-push/ goes; -1: the layout */
 	const char *layout_ref;     /* push: the layout's image name, NULL: its only one */
 	struct lb_platform platform; /* pull */

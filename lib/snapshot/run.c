@@ -113,6 +113,7 @@ static void one_container(const struct lb_snapshot_target *t, const struct lb_sn
 		struct lb_prune_totals tot;
 		rc = lb_snapshot_prune(t, &p->keep, container, false, NULL, NULL, &tot, &err);
 		json_object_set_new(entry, "pruned", json_integer((json_int_t)tot.removed));
+		json_object_set_new(entry, "kept", json_integer((json_int_t)tot.kept));
 	}
 	if (rc) {
 		json_object_set_new(entry, "error", json_string(err.msg));

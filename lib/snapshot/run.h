@@ -21,7 +21,7 @@
 
 /* *summary: {"policy", "started", "seconds", "containers": [{"container",
  * "snapshot", "freeze_us", "export": {"file", "kind", "bytes"} | null,
- * "pruned", "error"}], "failed"}. Returns LB_OK when every container
+ * "pruned", "kept", "error"}], "failed"}. Returns LB_OK when every container
  * succeeded, LB_EFAIL when one failed (the summary says which), or the
  * error that stopped the run before any container (bad policy, lock). */
 int lb_snapshot_run(const struct lb_snapshot_target *t, const char *policy_path,

@@ -318,3 +318,14 @@ JSON
 	printf '{"lifeboat_plan":1,"created":"x","registry_prefix":"r/p","containers":[]}' >"$dir/empty"
 	printf '{"lifeboat_plan":2,"created":"x","registry_prefix":"r/p","containers":[]}' >"$dir/newer"
 }
+
+# The carry artifact's manifest as migrate push writes it (docs/container-spec.md):
+# one volume, none, and one whose config is an image config (not ours).
+seed_carry() { # corpus-dir
+	local dir=$1 d1 d2
+	d1=sha256:1111111111111111111111111111111111111111111111111111111111111111
+	d2=sha256:2222222222222222222222222222222222222222222222222222222222222222
+	printf '{"annotations":{"io.lifeboat.image.digest":"%s"},"config":{"digest":"%s","mediaType":"application/vnd.lifeboat.container.spec.v1+json","size":900},"layers":[{"annotations":{"io.lifeboat.volume.destination":"/data","io.lifeboat.volume.name":"appdata"},"digest":"%s","mediaType":"application/vnd.lifeboat.volume.v1.tar+gzip","size":5678}],"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2}' "$d1" "$d2" "$d2" >"$dir/one-volume"
+	printf '{"annotations":{"io.lifeboat.image.digest":"%s"},"config":{"digest":"%s","mediaType":"application/vnd.lifeboat.container.spec.v1+json","size":900},"layers":[],"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2}' "$d1" "$d2" >"$dir/no-volume"
+	printf '{"config":{"digest":"%s","mediaType":"application/vnd.oci.image.config.v1+json","size":900},"layers":[],"schemaVersion":2}' "$d2" >"$dir/image"
+}

@@ -174,10 +174,20 @@ test_expect_success "the runbook restore, as written: verify, import the newest 
 	{ cmp /dev/mapper/lbtest-t3 /restore/ticker.img; rc=$?; dmsetup remove lbtest-t3; [ $rc = 0 ]; } && [ "$last" -gt 0 ]
 '
 
-test_expect_success "a fourth run: a full export again, and retention (last 3) removes the oldest snapshot; a second run at once is refused (exit 4)" '
-	sleep 2 && "$LIFEBOAT" snapshot run --policy /etc/lifeboat/snapshot-policy.json >run4.json &&
+test_expect_success "a fourth run: a full export again, retention (last 3) removes the oldest, its metrics file says so; a second run at once is refused (exit 4)" '
+	sleep 2 && "$LIFEBOAT" snapshot run --policy /etc/lifeboat/snapshot-policy.json --metrics-file /scratch/lb.prom >run4.json &&
 	jq -e ".containers[0].export.kind == \"full\" and .containers[0].pruned == 1" run4.json &&
 	expect_eq 3 "$("$LIFEBOAT" snapshot ls --json ticker | jq ".snapshots | length")" "ticker snapshots kept" &&
+	/usr/bin/python3 -c "
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for f in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in f.samples: print(s.name, s.labels.get(\"container\", \"-\"), int(s.value))
+" /scratch/lb.prom >prom && cat prom &&
+	grep -qx "lifeboat_snapshot_kept ticker 3" prom && grep -qx "lifeboat_snapshot_container_failed ticker 0" prom &&
+	grep -qx "lifeboat_snapshot_last_run_success - 1" prom &&
+	grep -qx "lifeboat_snapshot_exported_bytes ticker $(jq .containers[0].export.bytes run4.json)" prom &&
+	[ "$(awk "/^lifeboat_snapshot_last_success_timestamp_seconds /{print \$3}" prom)" -ge "$(date -d "1 minute ago" +%s)" ] &&
 	exec 9>/var/lib/docker/devicemapper/lifeboat/run.lock && flock -n 9 &&
 	expect_exit 4 "$LIFEBOAT" snapshot run --policy /etc/lifeboat/snapshot-policy.json >/dev/null; rc=$?; exec 9>&-; [ $rc = 0 ]
 '

@@ -1,0 +1,268 @@
+/* lifeboat migrate evacuate (see evacuate.h). */
+#include "migrate/evacuate.h"
+#include "docker/dataroot.h"
+#include "docker/jsonfile.h"
+#include "migrate/push.h"
+#include "migrate/spec.h"
+#include "migrate/spec_load.h"
+#include "registry/ref.h"
+#include "util/atomic_file.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+int lb_plan_load(const char *path, struct lb_plan *plan, struct lb_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = lb_dj_read_file(path, &text, &len, err);
+	if (!rc)
+		rc = lb_plan_parse(text, len, path, plan, err);
+	free(text);
+	return rc;
+}
+
+static int store(const struct lb_evacuate_opts *o, const struct lb_plan *plan, struct lb_err *err)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = lb_plan_format(plan, &text, &len, err);
+	if (!rc)
+		rc = lb_atomic_file_write(o->plan_path, text, len, true, 0600, err);
+	free(text);
+	return rc;
+}
+
+/* A repository path component from a container name: Docker allows
+ * capitals and runs of '.', '_' or '-'; a repository does not. */
+static void repo_component(const char *name, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool sep = true; /* no separator first */
+	for (const char *p = name; *p && n + 1 < cap; p++) {
+		if (isalnum((unsigned char)*p)) {
+			out[n++] = (char)tolower((unsigned char)*p);
+			sep = false;
+		} else if (!sep) {
+			out[n++] = '-';
+			sep = true;
+		}
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	out[n] = '\0';
+}
+
+static bool ref_taken(const struct lb_plan *plan, const char *ref)
+{
+	for (size_t i = 0; i < plan->n_entries; i++)
+		if (!strcmp(plan->entries[i].ref, ref))
+			return true;
+	return false;
+}
+
+/* A new entry for container ct: its spec read now, from Docker's files. */
+static int add_entry(const struct lb_evacuate_opts *o, struct lb_plan *plan, const char *data_root,
+		     const struct lb_docker_container *ct, struct lb_err *err)
+{
+	if (ct->config_err.code)
+		return lb_fail(err, ct->config_err.code, "%s", ct->config_err.msg);
+	const char *name = ct->config.name + (ct->config.name[0] == '/');
+	if (lb_plan_find(plan, name))
+		return LB_OK;
+	char comp[256], ref[512];
+	repo_component(name, comp, sizeof(comp));
+	snprintf(ref, sizeof(ref), "%s/%s:" LB_EVACUATE_TAG, o->to, comp[0] ? comp : "container");
+	if (!comp[0] || ref_taken(plan, ref)) /* App and app: both kept apart by their ids */
+		snprintf(ref, sizeof(ref), "%s/%s%s%.12s:" LB_EVACUATE_TAG, o->to, comp,
+			 comp[0] ? "-" : "", ct->id);
+	struct lb_image_ref parsed;
+	int rc = lb_image_ref_parse(ref, &parsed, err);
+	if (rc)
+		return lb_err_wrap(err, "--to %s", o->to);
+	json_t *spec = NULL;
+	if ((rc = lb_spec_load_container(data_root, ct->id, &spec, err)))
+		return rc;
+	json_t *vols = json_object_get(spec, "volumes");
+	size_t nv = json_array_size(vols);
+	const char **names = calloc(nv + 1, sizeof(*names));
+	if (!names) {
+		json_decref(spec);
+		return lb_fail(err, LB_EFAIL, "out of memory");
+	}
+	for (size_t i = 0; i < nv; i++)
+		names[i] = json_string_value(json_object_get(json_array_get(vols, i), "name"));
+	rc = lb_plan_add(plan, name, ct->id, ref, ct->config.state.running, spec, names, nv, err);
+	free(names);
+	json_decref(spec);
+	return rc;
+}
+
+static int choose(const struct lb_evacuate_opts *o, struct lb_plan *plan, bool *chosen,
+		  struct lb_err *err)
+{
+	struct lb_docker_root *root = NULL;
+	struct lb_docker_root_opts ropts = {.data_root = o->data_root,
+					    .daemon_json = o->daemon_json};
+	int rc = lb_docker_root_load(&ropts, &root, err);
+	for (size_t i = 0; !rc && o->all && i < root->n_containers; i++)
+		rc = add_entry(o, plan, root->data_root, &root->containers[i], err);
+	for (size_t i = 0; !rc && !o->all && i < o->n_names; i++) {
+		const struct lb_docker_container *ct = NULL;
+		if (!(rc = lb_docker_resolve(root, o->names[i], &ct, err)))
+			rc = add_entry(o, plan, root->data_root, ct, err);
+		if (!rc) {
+			const char *name = ct->config.name + (ct->config.name[0] == '/');
+			chosen[lb_plan_find(plan, name) - plan->entries] = true;
+		}
+	}
+	lb_docker_root_free(root);
+	return rc;
+}
+
+static int push_one(const struct lb_evacuate_opts *o, struct lb_plan *plan,
+		    struct lb_plan_entry *e, struct lb_err *err)
+{
+	struct lb_image_ref ref;
+	struct lb_registry *reg = NULL;
+	int rc = lb_image_ref_parse(e->ref, &ref, err);
+	struct lb_connect_opts conn = o->conn;
+	conn.push = true;
+	if (!rc)
+		rc = lb_registry_connect(&ref, &conn, &reg, err);
+	if (rc) {
+		lb_registry_close(reg);
+		return rc;
+	}
+	struct lb_push_container_opts po = {.commit = o->commit, .reg = reg, .ref = &ref,
+					    .staging_root = o->staging_root, .with_spec = true,
+					    .with_volumes = o->with_volumes};
+	po.commit.data_root = o->data_root;
+	po.commit.daemon_json = o->daemon_json;
+	po.commit.container = e->id;
+	po.xfer.jobs = o->jobs ? o->jobs : 3;
+	po.xfer.state_fd = -1;
+	/* Layers this evacuation sent already (a shared base image) are mounted
+	 * from the repository that has them, never uploaded again. */
+	struct lb_image_ref *done = calloc(plan->n_entries + 1, sizeof(*done));
+	const char **cands = calloc(plan->n_entries + 1, sizeof(*cands));
+	size_t nc = 0;
+	for (size_t i = 0; done && cands && i < plan->n_entries; i++) {
+		struct lb_err e2;
+		if (plan->entries[i].status == LB_PLAN_PUSHED &&
+		    !lb_image_ref_parse(plan->entries[i].ref, &done[nc], &e2) &&
+		    !strcmp(done[nc].domain, ref.domain)) {
+			cands[nc] = done[nc].path;
+			nc++;
+		}
+	}
+	po.xfer.mount_candidates = cands;
+	po.xfer.n_mount_candidates = cands ? nc : 0;
+	struct lb_image_xfer x = {0};
+	struct lb_push_container_result *pr = calloc(1, sizeof(*pr));
+	rc = pr ? lb_migrate_push_container(&po, &x, pr, err) : lb_fail(err, LB_EFAIL, "out of memory");
+	size_t i;
+	json_t *v;
+	if (!rc)
+		json_array_foreach(json_object_get(pr->spec, "volumes"), i, v) {
+			const char *d = json_string_value(json_object_get(v, "digest"));
+			const char *n = json_string_value(json_object_get(v, "name"));
+			if (d && n && (rc = lb_plan_set_volume_digest(plan, e->name, n, d, err)))
+				break;
+		}
+	if (!rc && pr->spec) {
+		json_decref(e->spec);
+		e->spec = json_incref(pr->spec);
+	}
+	if (!rc)
+		rc = lb_plan_mark_pushed(plan, e->name, x.manifest_digest, pr->carry.spec_digest, err);
+	if (pr)
+		json_decref(pr->spec);
+	free(pr);
+	free(cands);
+	free(done);
+	lb_image_xfer_free(&x);
+	lb_registry_close(reg);
+	return rc;
+}
+
+static void now_rfc3339(char out[40])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int lb_migrate_evacuate(const struct lb_evacuate_opts *o, struct lb_evacuate_summary *sum,
+			struct lb_err *err)
+{
+	memset(sum, 0, sizeof(*sum));
+	char lock_path[4200];
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", o->plan_path);
+	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lock < 0)
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: open", lock_path);
+	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+		close(lock);
+		return lb_fail(err, LB_EUNSAFE, "%s: another evacuation is working on this plan",
+			       o->plan_path);
+	}
+	struct lb_plan plan = {0};
+	bool *chosen = NULL;
+	int rc = lb_plan_load(o->plan_path, &plan, err);
+	if (rc == LB_ENOTFOUND) {
+		char created[40];
+		now_rfc3339(created);
+		rc = lb_plan_init(&plan, created, o->to, err);
+	} else if (!rc && strcmp(plan.registry_prefix, o->to))
+		rc = lb_fail(err, LB_EUSAGE, "%s: this plan evacuates to %s, not %s", o->plan_path,
+			     plan.registry_prefix, o->to);
+	/* chosen[] is indexed like the plan's entries (add_entry appends); with
+	 * --all every entry is chosen and there is none. */
+	if (!rc && !o->all && !(chosen = calloc(plan.n_entries + o->n_names + 1, sizeof(*chosen))))
+		rc = lb_fail(err, LB_EFAIL, "out of memory");
+	if (!rc)
+		rc = choose(o, &plan, chosen, err);
+	if (!rc)
+		rc = store(o, &plan, err);
+	for (size_t i = 0; !rc && i < plan.n_entries; i++) {
+		struct lb_plan_entry *e = &plan.entries[i];
+		if (chosen && !chosen[i])
+			continue;
+		if (lb_plan_evacuate_step(e) == LB_EVACUATE_SKIP) {
+			sum->skipped++;
+			if (o->report)
+				o->report(o->report_ctx, e, "skipped: pushed before");
+			continue;
+		}
+		if ((rc = lb_plan_mark_started(&plan, e->name, err)) || (rc = store(o, &plan, err)))
+			break;
+		struct lb_err one = {0};
+		int prc = push_one(o, &plan, e, &one);
+		if (prc) {
+			sum->failed++;
+			rc = lb_plan_mark_failed(&plan, e->name, one.msg, err);
+		} else
+			sum->pushed++;
+		if (!rc)
+			rc = store(o, &plan, err);
+		if (o->report)
+			o->report(o->report_ctx, e, prc ? one.msg : "pushed");
+	}
+	if (!rc && sum->failed)
+		rc = lb_fail(err, LB_EFAIL, "%u of %u container(s) failed; the plan %s says why; run "
+					    "the same command again to retry them",
+			     sum->failed, sum->failed + sum->pushed + sum->skipped, o->plan_path);
+	free(chosen);
+	lb_plan_free(&plan);
+	close(lock);
+	return rc;
+}

@@ -1,0 +1,131 @@
+/* lifeboat migrate restore: a pushed container, rebuilt on a host through
+ * its Docker Engine API. */
+#include "migrate/restore.h"
+#include "migrate/verbs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fputs("Usage: lifeboat migrate restore [options] <REF>\n"
+	      "\n"
+	      "Rebuild on a host the container that 'lifeboat migrate push <container> REF'\n"
+	      "pushed: its image, its settings and its named volumes' data (pushed with\n"
+	      "--with-volumes), through the host's Docker Engine API (Docker Engine 20.10\n"
+	      "or later, or podman's Docker-compatible service, 'podman system service').\n"
+	      "\n"
+	      "The engine pulls REF (lifeboat's credentials handed on in X-Registry-Auth)\n"
+	      "and its digest must be the one the registry serves; the named volumes are\n"
+	      "created; the container is created with the source's command, entrypoint,\n"
+	      "environment, working directory, user, labels, exposed ports, stop signal\n"
+	      "and timeout, healthcheck, restart policy, port bindings, limits,\n"
+	      "capabilities, privileged, init, tmpfs, read-only root, sysctls, ulimits,\n"
+	      "log driver (if the engine has it), extra hosts and networks by name; each\n"
+	      "volume's data is put in place before the container ever starts. What\n"
+	      "belongs to the old host is dropped, and reported with why: a generated\n"
+	      "hostname, network and endpoint ids, IP and MAC addresses, container:<id>\n"
+	      "modes. Bind mounts and devices are kept in the spec but their host paths\n"
+	      "are not copied: each is a warning. If a step fails, what this run created\n"
+	      "(volumes, the container) is removed again.\n"
+	      "\n"
+	      "Arguments:\n"
+	      "  REF                [host[:port]/]repository[:tag][@digest], as pushed\n"
+	      "\n"
+	      "Options:\n"
+	      "  --host URL         the engine: unix:///path or tcp://host:port (default\n"
+	      "                     $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+	      "  --name NAME        the container's name (default: the source's)\n"
+	      "  --start            start it once it is created\n"
+	      "  --replace          a container of that name is replaced (the new one is\n"
+	      "                     made first under NAME.lifeboat-new, then the old one is\n"
+	      "                     removed: its writable layer is lost); volumes that\n"
+	      "                     exist are kept as they are, not filled\n" LB_XFER_HELP
+	      "  -q, -v             quieter, more verbose\n"
+	      "\n"
+	      "Files: /var/lib/lifeboat/restore/<digest>/, the spec and volumes pulled\n"
+	      "from the registry, removed after a restore.\n"
+	      "\n"
+	      "Exit codes: 0 restored; 1 failed (engine or registry unreachable, the engine\n"
+	      "refused a setting); 2 usage; 3 REF, or the spec beside it, not found;\n"
+	      "4 refused (a container or volume of that name exists, credentials, or an\n"
+	      "engine older than API 1.40); 5 integrity (a digest that does not match, a\n"
+	      "spec that is corrupt or written by a newer lifeboat).\n",
+	      out);
+}
+
+static void print_text(const struct lb_restore_result *r, const struct lb_globals *g)
+{
+	size_t i;
+	json_t *c;
+	if (g->verbosity >= 0) {
+		json_array_foreach(r->changes, i, c)
+			fprintf(stderr, "lifeboat: %s: %s %s: %s\n", r->name,
+				json_string_value(json_object_get(c, "field")),
+				json_string_value(json_object_get(c, "action")),
+				json_string_value(json_object_get(c, "why")));
+		json_array_foreach(r->warnings, i, c)
+			fprintf(stderr, "lifeboat: %s: warning: %s\n", r->name, json_string_value(c));
+	}
+	printf("%s %.12s %s%s%s\n", r->name, r->container_id, r->image_digest,
+	       r->skipped ? " skipped" : r->replaced ? " replaced" : " created",
+	       r->started ? " started" : "");
+}
+
+int cmd_migrate_restore(int argc, char **argv, struct lb_globals *g)
+{
+	enum { OPT_HOST = 1, OPT_NAME, OPT_START, OPT_REPLACE };
+	static const struct option opts[] = {LB_XFER_LONGOPTS,
+					     {"host", required_argument, NULL, OPT_HOST},
+					     {"name", required_argument, NULL, OPT_NAME},
+					     {"start", no_argument, NULL, OPT_START},
+					     {"replace", no_argument, NULL, OPT_REPLACE},
+					     LB_GLOBAL_LONGOPTS,
+					     {0}};
+	struct lb_xfer_cli x;
+	lb_xfer_cli_init(&x);
+	struct lb_restore_opts o = {0};
+	int c, r;
+	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+		if (lb_global_opt(c, optarg, g))
+			continue;
+		if ((r = lb_xfer_cli_opt(&x, "migrate restore", c, optarg)))
+			if (r != 1)
+				return r;
+		if (r == 1)
+			continue;
+		switch (c) {
+		case OPT_HOST: o.host = optarg; break;
+		case OPT_NAME: o.name = optarg; break;
+		case OPT_START: o.start = true; break;
+		case OPT_REPLACE: o.replace = true; break;
+		case 'h': usage(stdout); return LB_OK;
+		default: return lb_usage_error("migrate restore", "unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return lb_usage_error("migrate restore", "want one <REF>");
+	o.source = argv[optind];
+	o.conn = x.conn;
+	if (g->verbosity > 0) {
+		o.say = lb_migrate_say;
+		o.say_ctx = g;
+	}
+	struct lb_err err = {0};
+	struct lb_restore_result res;
+	int rc = lb_migrate_restore(&o, &res, &err);
+	if (rc)
+		lb_print_error("%s", err.msg);
+	else if (g->json) {
+		json_t *j = lb_restore_result_json(&res);
+		char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+		if (text)
+			puts(text);
+		free(text);
+		json_decref(j);
+	} else
+		print_text(&res, g);
+	lb_restore_result_free(&res);
+	return rc;
+}
