@@ -28,7 +28,8 @@ registry_ref 300000
 www_authenticate 150000
 oci 100000
 snapshot_catalog 100000
-stream 15000"
+stream 15000
+engine_stream 100000"
 
 test_expect_success "every target in tests/fuzz/ has a budget here" '
 	for src in "$TOP"/tests/fuzz/fuzz_*.c; do

@@ -118,6 +118,19 @@ test_expect_success 'inspect of an image podman lacks: exit 3' '
 	expect_exit 3 "$DRIVE" "$HOST" image-inspect "$REGISTRY_ADDR/lifeboat/none:1"
 '
 
+test_expect_success 'image load streams a docker-archive (podman save) back in after the image was removed' '
+	witness save --format docker-archive -o saved.tar "$REF" &&
+	id=$(witness image inspect "$REF" --format "{{.ID}}") &&
+	witness rmi "$REF" && ! witness image exists "$REF" &&
+	"$DRIVE" "$HOST" load saved.tar >load.json && cat load.json &&
+	expect_eq "$id" "$(witness image inspect "$REF" --format "{{.ID}}")" "image id after load"
+'
+
+test_expect_success 'image load of something that is not an archive: an error, not a success' '
+	head -c 4096 /dev/urandom >junk.tar &&
+	"$DRIVE" "$HOST" load junk.tar 2>err; rc=$?; cat err; test $rc != 0 && test -s err
+'
+
 test_expect_success 'volume create with labels, seen by podman volume inspect; inspect and a missing one' '
 	"$DRIVE" "$HOST" volume-create data "{\"lifeboat.from\":\"t1980\"}" >vol.json && cat vol.json &&
 	expect_eq t1980 "$(witness volume inspect data --format "{{index .Labels \"lifeboat.from\"}}")" label &&
