@@ -13,6 +13,9 @@ pkgs=(
 	docker.io dmsetup thin-provisioning-tools xfsprogs e2fsprogs util-linux zstd jq bc
 	# registry tests
 	docker-registry skopeo apache2-utils openssl curl python3
+	# the Engine API's second implementation (tests/host/t1980): podman's
+	# service; runc because crun 1.8 refuses hybrid cgroup hosts
+	podman runc crun conmon catatonit
 	# layer tars: tar-split (the real disasm/asm Docker's library ships as), bsdtar
 	tar-split libarchive-tools
 )
