@@ -151,6 +151,8 @@ int lb_engine_exchange(struct lb_engine *e, const struct lb_engine_req *req, lon
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	if (req->timeout_s)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout_s);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
@@ -183,7 +185,14 @@ int lb_engine_exchange(struct lb_engine *e, const struct lb_engine_req *req, lon
 	else if (x.overflow)
 		rc = lb_fail(err, LB_EINTEGRITY, "engine %s: %s %s: answer longer than %zu bytes",
 			     e->host, req->method, req->path, x.max);
-	else if (cc != CURLE_OK)
+	else if (cc == CURLE_COULDNT_CONNECT && e->where.is_unix) {
+		/* curl's own text names "localhost port 80", which is not where
+		 * we went: say the socket and the system's reason. */
+		long os_errno = 0;
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
+		rc = lb_fail(err, LB_EFAIL, "engine %s: cannot connect to the socket: %s", e->host,
+			     os_errno ? strerror((int)os_errno) : curl_easy_strerror(cc));
+	} else if (cc != CURLE_OK)
 		rc = lb_fail(err, LB_EFAIL, "engine %s: %s %s: %s", e->host, req->method, req->path,
 			     errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	else if (lb_engine_status_code(http))
@@ -229,8 +238,10 @@ int lb_engine_open(const char *host, struct lb_engine **out, struct lb_err *err)
 		free(e);
 		return lb_fail(err, LB_EFAIL, "engine %s: curl_easy_init failed", e->host);
 	}
-	struct lb_engine_req ping = {.method = "GET", .path = "/_ping", .unversioned = true, .upload_fd = -1};
-	struct lb_engine_req version = {.method = "GET", .path = "/version", .unversioned = true, .upload_fd = -1};
+	struct lb_engine_req ping = {.method = "GET", .path = "/_ping", .unversioned = true, .upload_fd = -1,
+				     .timeout_s = 30};
+	struct lb_engine_req version = {.method = "GET", .path = "/version", .unversioned = true, .upload_fd = -1,
+					.timeout_s = 30};
 	json_t *v = NULL;
 	rc = lb_engine_exchange(e, &ping, NULL, NULL, err);
 	if (!rc)

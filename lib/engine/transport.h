@@ -15,6 +15,7 @@ struct lb_engine_req {
 	const char *content_type; /* for upload_fd */
 	const char *extra_header; /* "X-Registry-Auth: ..." or NULL */
 	struct lb_jsonlines *stream; /* 2xx answers go here instead of *resp */
+	long timeout_s;           /* 0: none (a pull or a wait may take long) */
 };
 
 /* Runs req: *status (if not NULL) the HTTP status; *resp (if not NULL and

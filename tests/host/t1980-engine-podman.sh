@@ -156,7 +156,6 @@ test_expect_success 'container create with a named volume, env, labels and a res
 '
 
 test_expect_success 'put_archive into the volume mount point before start: the files land in the volume' '
-	id=$(cat "$TMP_TEST"/out.id 2>/dev/null || true)
 	id=$("$DRIVE" "$HOST" inspect moved | jq -r .Id) &&
 	mkdir -p src/dir/sub && echo "hello from t1980" >src/dir/hello.txt && printf "two\n" >src/dir/sub/two.txt &&
 	ln -s hello.txt src/dir/link && tar -C src -cf files.tar dir &&
@@ -166,6 +165,15 @@ test_expect_success 'put_archive into the volume mount point before start: the f
 	expect_file_same want listing &&
 	expect_file_same src/dir/hello.txt "$mnt/dir/hello.txt" &&
 	expect_eq hello.txt "$(readlink "$mnt/dir/link")" symlink
+'
+
+test_expect_success 'put_archive streams: a 128 MiB tar goes in with the client under 40 MB of memory' '
+	id=$("$DRIVE" "$HOST" inspect moved | jq -r .Id) &&
+	mkdir -p big && head -c 134217728 /dev/urandom >big/blob && tar -C big -cf big.tar blob && rm -rf big &&
+	/usr/bin/time -f "%M" -o rss "$DRIVE" "$HOST" put-archive "$id" /data big.tar &&
+	echo "max RSS $(cat rss) KiB" && test "$(cat rss)" -lt 40960 &&
+	mnt=$(witness volume inspect data --format "{{.Mountpoint}}") &&
+	tar -xOf big.tar blob | cmp - "$mnt/blob" && rm -f "$mnt/blob" big.tar
 '
 
 test_expect_success 'the container runs its command on the filled volume to a normal exit (start, wait, logs)' '
