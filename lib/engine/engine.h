@@ -36,10 +36,11 @@ bool lb_engine_is_podman(const struct lb_engine *e);
 int lb_engine_call(struct lb_engine *e, const char *method, const char *path, const json_t *body,
 		   long *status, json_t **resp, struct lb_err *err);
 
-/* Percent-encodes s for a path segment or query value into out (cap
- * bytes): every byte but A-Z a-z 0-9 - . _ ~ (and '/' when keep_slash).
- * LB_EUSAGE if it does not fit. */
-int lb_engine_escape(const char *s, bool keep_slash, char *out, size_t cap, struct lb_err *err);
+/* Percent-encodes s into out (cap bytes): every byte but A-Z a-z 0-9
+ * - . _ ~, and with in_path also '/' ':' '@' (an image reference as a path,
+ * as Docker's own client sends it; a query value escapes them). LB_EUSAGE
+ * if it does not fit. */
+int lb_engine_escape(const char *s, bool in_path, char *out, size_t cap, struct lb_err *err);
 
 /* Each progress line of a pull or load stream that is not an error. */
 typedef void (*lb_engine_progress_fn)(void *ctx, const json_t *line);

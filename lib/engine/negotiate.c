@@ -173,14 +173,15 @@ int lb_engine_base64url(const unsigned char *in, size_t n, char *out, size_t cap
 	return LB_OK;
 }
 
-int lb_engine_escape(const char *s, bool keep_slash, char *out, size_t cap, struct lb_err *err)
+int lb_engine_escape(const char *s, bool in_path, char *out, size_t cap, struct lb_err *err)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 			     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-			     *p == '~' || (keep_slash && *p == '/');
+			     *p == '~' ||
+			     (in_path && (*p == '/' || *p == ':' || *p == '@'));
 		if (o + (plain ? 1 : 3) >= cap)
 			return lb_fail(err, LB_EUSAGE, "%.200s: too long for a request path", s);
 		if (plain) {

@@ -156,8 +156,10 @@ static void names_and_paths_are_escaped(void **state)
 	struct lb_err err;
 	assert_int_equal(lb_engine_escape("/data/my dir?&#", false, out, sizeof(out), &err), 0);
 	assert_string_equal(out, "%2Fdata%2Fmy%20dir%3F%26%23");
-	assert_int_equal(lb_engine_escape("r:5000/a/b", true, out, sizeof(out), &err), 0);
-	assert_string_equal(out, "r%3A5000/a/b");
+	assert_int_equal(lb_engine_escape("r:5000/a/b@sha256:0a #", true, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "r:5000/a/b@sha256:0a%20%23");
+	assert_int_equal(lb_engine_escape("r:5000/a@x", false, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "r%3A5000%2Fa%40x");
 	assert_int_equal(lb_engine_escape("a-b.c_d~e", false, out, sizeof(out), &err), 0);
 	assert_string_equal(out, "a-b.c_d~e");
 	char tiny[4];
