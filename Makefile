@@ -73,6 +73,12 @@ $(B)/tools/spec-translate: tests/tools/spec-translate.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wl,--as-needed -o $@ $< $(CORE_OBJ) $(LIBS)
 
+# engine-drive: a CLI over lib/engine for tests/host/t1980.
+TOOLS_BIN += $(B)/tools/engine-drive
+$(B)/tools/engine-drive: tests/tools/engine-drive.c $(filter $(B)/obj/lib/engine/% $(B)/obj/lib/util/%,$(CORE_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wl,--as-needed -o $@ $< $(filter %.o,$^) $(LIBS)
+
 tools: $(TOOLS_BIN)
 
 unit: $(UNIT_BIN)

@@ -15,6 +15,9 @@ pkgs=(
 	docker-registry skopeo apache2-utils openssl curl python3
 	# monitoring: the Prometheus project's own parser reads our textfile
 	python3-prometheus-client
+	# the Engine API's second implementation (tests/host/t1980): podman's
+	# service; runc because crun 1.8 refuses hybrid cgroup hosts
+	podman runc crun conmon catatonit
 	# layer tars: tar-split (the real disasm/asm Docker's library ships as), bsdtar
 	tar-split libarchive-tools
 )

@@ -329,3 +329,21 @@ seed_carry() { # corpus-dir
 	printf '{"annotations":{"io.lifeboat.image.digest":"%s"},"config":{"digest":"%s","mediaType":"application/vnd.lifeboat.container.spec.v1+json","size":900},"layers":[],"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2}' "$d1" "$d2" >"$dir/no-volume"
 	printf '{"config":{"digest":"%s","mediaType":"application/vnd.oci.image.config.v1+json","size":900},"layers":[],"schemaVersion":2}' "$d2" >"$dir/image"
 }
+
+# Pull and load streams as Docker 20.10 and podman 4.3 write them (CRLF and
+# LF), ending well, with an error after progress, and cut mid-line; the
+# first byte is the target's line-cap selector.
+seed_engine_stream() { # corpus-dir
+	local dir=$1
+	local p1='{"status":"Pulling from lifeboat/base","id":"2"}'
+	local p2='{"status":"Downloading","progressDetail":{"current":32768,"total":2814559},"progress":"[>  ] 32.77kB/2.815MB","id":"8a49fdb3b6a5"}'
+	local p3='{"status":"Status: Downloaded newer image for 127.0.0.1:5000/lifeboat/base:2"}'
+	local e1='{"errorDetail":{"message":"manifest for r/x:9 not found: manifest unknown: manifest unknown"},"error":"manifest for r/x:9 not found: manifest unknown: manifest unknown"}'
+	local e2='{"progressDetail":{},"errorDetail":{"message":"unauthorized: authentication required"},"error":"unauthorized: authentication required"}'
+	printf '\377%s\r\n%s\r\n%s\r\n' "$p1" "$p2" "$p3" >"$dir/pull-ok"
+	printf '\200%s\n%s\n%s\n' "$p1" "$p2" "$e1" >"$dir/pull-notfound"
+	printf '\100%s\n\n%s' "$p1" "$e2" >"$dir/pull-denied"
+	printf '\010%s\n%s\n' "$p1" "$p2" >"$dir/overlong"
+	printf '\377{"stream":"Loaded image: 127.0.0.1:5000/lifeboat/base:2\\n"}' >"$dir/load-podman"
+	printf '\377%s\n{"status":"Down' "$p1" >"$dir/cut"
+}

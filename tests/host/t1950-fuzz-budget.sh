@@ -32,7 +32,8 @@ snapshot_catalog 100000
 stream 15000
 spec 20000
 plan 20000
-carry 100000"
+carry 100000
+engine_stream 100000"
 
 test_expect_success "every target in tests/fuzz/ has a budget here" '
 	for src in "$TOP"/tests/fuzz/fuzz_*.c; do
