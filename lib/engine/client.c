@@ -235,13 +235,14 @@ int lb_engine_open(const char *host, struct lb_engine **out, struct lb_err *err)
 	}
 	pthread_once(&curl_once, curl_init_once);
 	if (!(e->curl = curl_easy_init())) {
+		rc = lb_fail(err, LB_EFAIL, "engine %s: curl_easy_init failed", e->host);
 		free(e);
-		return lb_fail(err, LB_EFAIL, "engine %s: curl_easy_init failed", e->host);
+		return rc;
 	}
 	struct lb_engine_req ping = {.method = "GET", .path = "/_ping", .unversioned = true, .upload_fd = -1,
-				     .timeout_s = 30};
+				     .timeout_s = 120};
 	struct lb_engine_req version = {.method = "GET", .path = "/version", .unversioned = true, .upload_fd = -1,
-					.timeout_s = 30};
+					.timeout_s = 120};
 	json_t *v = NULL;
 	rc = lb_engine_exchange(e, &ping, NULL, NULL, err);
 	if (!rc)

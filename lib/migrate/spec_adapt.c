@@ -8,6 +8,9 @@
 
 static bool has_driver(const struct lb_spec_target *target, const char *driver)
 {
+	/* "none" is no plugin: Docker's /info does not list it, every engine has it. */
+	if (!strcmp(driver, "none"))
+		return true;
 	for (size_t i = 0; i < target->n_log_drivers; i++)
 		if (!strcmp(target->log_drivers[i], driver))
 			return true;

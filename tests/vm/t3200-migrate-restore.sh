@@ -202,8 +202,9 @@ for f in text_string_to_metric_families(open(sys.argv[1]).read()):
 '
 
 test_expect_success "land the plan on the second dockerd twice: the same containers, the second time all skipped" '
-	docker2 rm -f app worker >/dev/null && docker2 volume rm appdata workdata >/dev/null &&
-	"$LIFEBOAT" migrate land /scratch/plan.json --host unix://'$S2' --creds "$CREDS" --start-running >land1.out &&
+	{ docker2 rm -f app worker; docker2 volume rm appdata workdata; } >/dev/null 2>&1
+	"$LIFEBOAT" migrate land /scratch/plan.json --host unix://'$S2' --creds "$CREDS" --start-running >land1.out; rc=$?
+	cat land1.out && [ $rc = 0 ] &&
 	ids1=$(docker2 ps -aq --no-trunc | sort | tr "\n" " ") &&
 	"$LIFEBOAT" migrate land /scratch/plan.json --host unix://'$S2' --creds "$CREDS" --start-running >land2.out &&
 	expect_eq "$ids1" "$(docker2 ps -aq --no-trunc | sort | tr "\n" " ")" "containers" &&
@@ -228,7 +229,7 @@ awk '/^ *```sh/{f=1;next} /^ *```/{f=0} f && $1 == "lifeboat"' "$TOP/runbooks/ev
 	sed 's/^ *//' >/scratch/runbook.cmds
 test_expect_success "runbook evacuate-host.md: its lifeboat commands run as written" '
 	[ "$(wc -l </scratch/runbook.cmds)" -ge 2 ] &&
-	docker2 rm -f app worker idle >/dev/null && docker2 volume rm appdata workdata >/dev/null &&
+	{ docker2 rm -f app worker idle; docker2 volume rm appdata workdata; } >/dev/null 2>&1
 	mkdir -p /scratch/dockercfg &&
 	printf "{\"auths\": {\"%s\": {\"auth\": \"%s\"}}}\n" "$REG" "$(printf %s "$CREDS" | base64 -w0)" >/scratch/dockercfg/config.json &&
 	export DOCKER_CONFIG=/scratch/dockercfg REGISTRY=$REG/runbook PLAN=/scratch/runbook-plan.json TARGET=unix://'$S2' &&
