@@ -5,13 +5,14 @@
 #   make demo       install deps, build, run the built-in demo
 #   make install    honours PREFIX and DESTDIR
 
+B       := build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 PKGS    := devmapper blkid libzstd libcurl libarchive jansson libcrypto smartcols zlib
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-missing-field-initializers
-CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -I. \
+CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -I. -I$(B)/gen \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -22,7 +23,11 @@ MAIN_SRC  := lib/cli/main.c
 UNIT_SRC  := $(shell find tests/unit -name 'test_*.c' | sort)
 FUZZ_SRC  := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
 
-B := build
+
+# The version has one home, VERSION (debian/changelog must agree: t2600).
+# The revision: REVISION when `make deb` exported the tree, else git's.
+VERSION  := $(shell cat VERSION)
+REVISION := $(shell cat REVISION 2>/dev/null || (test -e .git && git describe --always --dirty 2>/dev/null) || echo unknown)
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
 GROUP_OBJ := $(GROUP_SRC:%.c=$(B)/obj/%.o)
 MAIN_OBJ  := $(MAIN_SRC:%.c=$(B)/obj/%.o)
@@ -30,7 +35,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_CORE_OBJ := $(CORE_SRC:%.c=$(B)/asan/%.o)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 
-.PHONY: all check unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
+.PHONY: FORCE all check unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
 
 all: lifeboat
 
@@ -40,6 +45,14 @@ lifeboat: $(MAIN_OBJ) $(GROUP_OBJ) $(CORE_OBJ)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+# Rewritten only when the version or revision changed, so a build after a
+# commit recompiles one file.
+$(B)/gen/buildinfo.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define LB_BUILD_VERSION "%s"\n#define LB_BUILD_REVISION "%s"\n' '$(VERSION)' '$(REVISION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/lib/cli/version.o $(B)/asan/lib/cli/version.o $(B)/fuzz/obj/lib/cli/version.o: $(B)/gen/buildinfo.h
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
