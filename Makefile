@@ -35,7 +35,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_CORE_OBJ := $(CORE_SRC:%.c=$(B)/asan/%.o)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 
-.PHONY: FORCE all check unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
+.PHONY: FORCE all check man unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
 
 all: lifeboat
 
@@ -132,9 +132,22 @@ fuzz: fuzzers
 bench: lifeboat
 	@bench/run
 
-install: lifeboat
+# Man pages from the binary's own --help and man/extra/ (tools/mkman); a verb
+# without its extras file is named on stderr and fails tests/host/t2600.
+man: man/.stamp
+man/.stamp: lifeboat tools/mkman $(wildcard man/extra/*.txt)
+	rm -f man/*.8
+	tools/mkman ./lifeboat man/extra man
+	@touch $@
+
+install: lifeboat man
 	install -D -m 0755 lifeboat $(DESTDIR)$(PREFIX)/bin/lifeboat
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lifeboat/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lifeboat/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -D -m 0644 dist/completion/lifeboat.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lifeboat
 	mkdir -p $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks
 	cp -r runbooks/. $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks/
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
@@ -144,7 +157,7 @@ install: lifeboat
 	done
 
 clean:
-	rm -rf $(B) lifeboat
+	rm -rf $(B) lifeboat man/*.8 man/.stamp
 
 # Objects are not intermediate files: keep them between builds.
 .SECONDARY:
