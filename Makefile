@@ -7,6 +7,7 @@
 
 B       := build
 PREFIX  ?= /usr/local
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 CC      ?= cc
 PKGS    := devmapper blkid libzstd libcurl libarchive jansson libcrypto smartcols zlib
@@ -35,7 +36,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_CORE_OBJ := $(CORE_SRC:%.c=$(B)/asan/%.o)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 
-.PHONY: FORCE all check man unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
+.PHONY: FORCE all check man deb unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
 
 all: lifeboat
 
@@ -150,11 +151,27 @@ install: lifeboat man
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lifeboat
 	mkdir -p $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks
 	cp -r runbooks/. $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks/
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	mkdir -p $(DESTDIR)$(UNITDIR)
 	for u in dist/systemd/*.service dist/systemd/*.timer; do \
-		sed 's|@PREFIX@|$(PREFIX)|g' $$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) && \
-		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) || exit 1; \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
 	done
+
+# The Debian package, built from an export of the tree (git's files, with
+# REVISION holding this tree's revision) in $(B)/deb, so dh's clean does
+# not wipe this build and the package says which revision it is.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := dist/out/lifeboat_$(VERSION)_$(DEB_ARCH).deb
+DEB_SRC  := $(B)/deb/lifeboat-$(VERSION)
+deb: $(DEB)
+$(DEB): $(wildcard $(shell git ls-files 2>/dev/null)) VERSION
+	rm -rf $(B)/deb && mkdir -p $(DEB_SRC) dist/out
+	if [ -e .git ]; then git ls-files -z -co --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - ; \
+	else tar --exclude=./build --exclude=./dist/out -cf - . ; fi | tar -xf - -C $(DEB_SRC)
+	echo '$(REVISION)' >$(DEB_SRC)/REVISION
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=2 $(DEB_BUILD_OPTIONS)" dpkg-buildpackage -b -us -uc
+	mv $(B)/deb/lifeboat_$(VERSION)_$(DEB_ARCH).deb $@
 
 clean:
 	rm -rf $(B) lifeboat man/*.8 man/.stamp
