@@ -15,6 +15,8 @@ pkgs=(
 	docker-registry skopeo apache2-utils openssl curl python3
 	# layer tars: tar-split (the real disasm/asm Docker's library ships as), bsdtar
 	tar-split libarchive-tools
+	# packaging: make man, make deb, the completion and man page tests
+	dpkg-dev debhelper fakeroot lintian man-db groff-base bash-completion
 )
 missing=()
 for p in "${pkgs[@]}"; do
