@@ -5,13 +5,15 @@
 #   make demo       install deps, build, run the built-in demo
 #   make install    honours PREFIX and DESTDIR
 
+B       := build
 PREFIX  ?= /usr/local
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 CC      ?= cc
 PKGS    := devmapper blkid libzstd libcurl libarchive jansson libcrypto smartcols zlib
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-missing-field-initializers
-CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -I. \
+CPPFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -I. -I$(B)/gen \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -22,7 +24,11 @@ MAIN_SRC  := lib/cli/main.c
 UNIT_SRC  := $(shell find tests/unit -name 'test_*.c' | sort)
 FUZZ_SRC  := $(shell find tests/fuzz -name 'fuzz_*.c' 2>/dev/null | sort)
 
-B := build
+
+# The version has one home, VERSION (debian/changelog must agree: t2600).
+# The revision: REVISION when `make deb` exported the tree, else git's.
+VERSION  := $(shell cat VERSION)
+REVISION := $(shell cat REVISION 2>/dev/null || (test -e .git && git describe --always --dirty 2>/dev/null) || echo unknown)
 CORE_OBJ  := $(CORE_SRC:%.c=$(B)/obj/%.o)
 GROUP_OBJ := $(GROUP_SRC:%.c=$(B)/obj/%.o)
 MAIN_OBJ  := $(MAIN_SRC:%.c=$(B)/obj/%.o)
@@ -30,7 +36,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 ASAN_CORE_OBJ := $(CORE_SRC:%.c=$(B)/asan/%.o)
 ASAN_UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit-asan/%)
 
-.PHONY: all check unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
+.PHONY: FORCE all check man deb unit unit-asan test-host test-vm deps demo install clean fuzz fuzzers bench tools
 
 all: lifeboat
 
@@ -40,6 +46,14 @@ lifeboat: $(MAIN_OBJ) $(GROUP_OBJ) $(CORE_OBJ)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+# Rewritten only when the version or revision changed, so a build after a
+# commit recompiles one file.
+$(B)/gen/buildinfo.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define LB_BUILD_VERSION "%s"\n#define LB_BUILD_REVISION "%s"\n' '$(VERSION)' '$(REVISION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/lib/cli/version.o $(B)/asan/lib/cli/version.o $(B)/fuzz/obj/lib/cli/version.o: $(B)/gen/buildinfo.h
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -131,19 +145,48 @@ fuzz: fuzzers
 bench: lifeboat
 	@bench/run
 
-install: lifeboat
+# Man pages from the binary's own --help and man/extra/ (tools/mkman); a verb
+# without its extras file is named on stderr and fails tests/host/t2600.
+man: man/.stamp
+man/.stamp: lifeboat tools/mkman $(wildcard man/extra/*.txt)
+	rm -f man/*.8
+	tools/mkman ./lifeboat man/extra man
+	@touch $@
+
+install: lifeboat man
 	install -D -m 0755 lifeboat $(DESTDIR)$(PREFIX)/bin/lifeboat
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lifeboat/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lifeboat/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -D -m 0644 dist/completion/lifeboat.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lifeboat
 	mkdir -p $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks
 	cp -r runbooks/. $(DESTDIR)$(PREFIX)/share/doc/lifeboat/runbooks/
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	mkdir -p $(DESTDIR)$(UNITDIR)
 	for u in dist/systemd/*.service dist/systemd/*.timer; do \
-		sed 's|@PREFIX@|$(PREFIX)|g' $$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) && \
-		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$u) || exit 1; \
+		sed 's|@PREFIX@|$(PREFIX)|g' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
 	done
 
+# The Debian package, built from an export of the tree (git's files, with
+# REVISION holding this tree's revision) in $(B)/deb, so dh's clean does
+# not wipe this build and the package says which revision it is.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := dist/out/lifeboat_$(VERSION)_$(DEB_ARCH).deb
+DEB_SRC  := $(B)/deb/lifeboat-$(VERSION)
+deb: $(DEB)
+$(DEB): $(wildcard $(shell git ls-files 2>/dev/null)) VERSION
+	rm -rf $(B)/deb && mkdir -p $(DEB_SRC) dist/out
+	if [ -e .git ]; then git ls-files -z -co --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - ; \
+	else tar --exclude=./build --exclude=./dist/out -cf - . ; fi | tar -xf - -C $(DEB_SRC)
+	echo '$(REVISION)' >$(DEB_SRC)/REVISION
+	cd $(DEB_SRC) && DEB_BUILD_OPTIONS="parallel=2 $(DEB_BUILD_OPTIONS)" dpkg-buildpackage -b -us -uc
+	mv $(B)/deb/lifeboat_$(VERSION)_$(DEB_ARCH).deb $@
+
 clean:
-	rm -rf $(B) lifeboat
+	rm -rf $(B) lifeboat man/*.8 man/.stamp
 
 # Objects are not intermediate files: keep them between builds.
 .SECONDARY:

@@ -20,6 +20,8 @@ pkgs=(
 	podman runc crun conmon catatonit
 	# layer tars: tar-split (the real disasm/asm Docker's library ships as), bsdtar
 	tar-split libarchive-tools
+	# packaging: make man, make deb, the completion and man page tests
+	dpkg-dev debhelper fakeroot lintian man-db groff-base bash-completion
 )
 missing=()
 for p in "${pkgs[@]}"; do

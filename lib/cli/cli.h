@@ -8,8 +8,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define LIFEBOAT_VERSION "0.1.0"
-
 struct lb_globals {
 	const char *docker_root; /* --root, default /var/lib/docker */
 	bool json;               /* --json */
@@ -46,5 +44,8 @@ void lb_print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lb_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void lb_print_table_help(FILE *out, const char *group, const struct lb_cmd *table);
+
+/* Prints the version, git revision and the loaded libraries' versions. */
+void lb_print_version(FILE *out);
 
 #endif

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		if (lb_global_opt(c, optarg, &g))
 			continue;
 		if (c == 'V') {
-			printf("lifeboat %s\n", LIFEBOAT_VERSION);
+			lb_print_version(stdout);
 			return LB_OK;
 		}
 		if (c == 'h') {
