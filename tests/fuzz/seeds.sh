@@ -328,6 +328,8 @@ seed_carry() { # corpus-dir
 	printf '{"annotations":{"io.lifeboat.image.digest":"%s"},"config":{"digest":"%s","mediaType":"application/vnd.lifeboat.container.spec.v1+json","size":900},"layers":[{"annotations":{"io.lifeboat.volume.destination":"/data","io.lifeboat.volume.name":"appdata"},"digest":"%s","mediaType":"application/vnd.lifeboat.volume.v1.tar+gzip","size":5678}],"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2}' "$d1" "$d2" "$d2" >"$dir/one-volume"
 	printf '{"annotations":{"io.lifeboat.image.digest":"%s"},"config":{"digest":"%s","mediaType":"application/vnd.lifeboat.container.spec.v1+json","size":900},"layers":[],"mediaType":"application/vnd.oci.image.manifest.v1+json","schemaVersion":2}' "$d1" "$d2" >"$dir/no-volume"
 	printf '{"config":{"digest":"%s","mediaType":"application/vnd.oci.image.config.v1+json","size":900},"layers":[],"schemaVersion":2}' "$d2" >"$dir/image"
+	# names one edit away from a path ("..", "a/b"): the fuzzer must not get one through
+	printf '{"annotations":{"io.lifeboat.image.digest":"%s"},"config":{"digest":"%s","mediaType":"application/vnd.lifeboat.container.spec.v1+json","size":9},"layers":[{"annotations":{"io.lifeboat.volume.destination":"/d","io.lifeboat.volume.name":"..."},"digest":"%s","mediaType":"application/vnd.lifeboat.volume.v1.tar+gzip","size":1},{"annotations":{"io.lifeboat.volume.destination":"/e","io.lifeboat.volume.name":"a.b"},"digest":"%s","mediaType":"application/vnd.lifeboat.volume.v1.tar+gzip","size":1}],"schemaVersion":2}' "$d1" "$d2" "$d2" "$d1" >"$dir/near-paths"
 }
 
 # Pull and load streams as Docker 20.10 and podman 4.3 write them (CRLF and
