@@ -39,12 +39,13 @@ KEPT='.[0] | {Cmd: .Config.Cmd, Entrypoint: .Config.Entrypoint, Env: (.Config.En
 # podman's compatible inspect shows some kept settings in its own terms
 # (StopSignal as a number, Tmpfs with its default options, Ulimits with
 # RLIMIT_ names and its defaults, Env with its own additions, Healthcheck
-# with its defaults filled in, ExposedPorts only with a network): those are
+# with its defaults filled in, ExposedPorts only with a network, CapDrop
+# with what its default set lacks against Docker's): those are
 # compared apart or by what they mean; the rest must be equal.
 KEPT_PODMAN='.[0] | {Cmd: .Config.Cmd, WorkingDir: .Config.WorkingDir, User: .Config.User,
 	Labels: .Config.Labels, StopTimeout: .Config.StopTimeout, Health: .Config.Healthcheck.Test,
 	RestartPolicy: .HostConfig.RestartPolicy, Memory: .HostConfig.Memory, CpuShares: .HostConfig.CpuShares,
-	CapAdd: ([.HostConfig.CapAdd[]? | ltrimstr("CAP_")] | sort), CapDrop: ([.HostConfig.CapDrop[]? | ltrimstr("CAP_")] | sort),
+	CapAdd: ([.HostConfig.CapAdd[]? | ltrimstr("CAP_")] | sort),
 	Init: .HostConfig.Init, ReadonlyRootfs: .HostConfig.ReadonlyRootfs, ExtraHosts: .HostConfig.ExtraHosts,
 	Tmpfs: (.HostConfig.Tmpfs // {} | keys),
 	Volumes: [.Mounts[] | select(.Type == "volume") | {Name, Destination, RW}] | sort_by(.Destination)}'
@@ -169,6 +170,7 @@ test_expect_success "podman's Docker-compatible service: restore app there too" 
 	jq -S "$KEPT_PODMAN" '$S'/src/app.inspect.json >want && jq -S "$KEPT_PODMAN" appp.json >got &&
 	{ expect_file_same want got || { diff want got; false; }; } &&
 	jq -e --slurpfile src '$S'/src/app.inspect.json "(.[0].Config.Env) as \$t | all(\$src[0][0].Config.Env[]; . as \$e | \$t | index([\$e]))" appp.json &&
+	jq -e --slurpfile src '$S'/src/app.inspect.json "[.[0].HostConfig.CapDrop[] | ltrimstr(\"CAP_\")] as \$t | all(\$src[0][0].HostConfig.CapDrop[]; . as \$c | \$t | index([\$c]))" appp.json &&
 	expect_eq "$(kill -l "$(jq -r ".[0].Config.StopSignal" '$S'/src/app.inspect.json | sed s/^SIG//)")" "$(jq -r ".[0].Config.StopSignal" appp.json)" "stop signal (podman shows its number)" &&
 	tree_sums /scratch/podman/root/volumes/appdata/_data >got.sums && expect_file_same '$S'/src/appdata.sums got.sums
 '
