@@ -1,7 +1,9 @@
 /* lifeboat migrate commit: a container's changes, with its image's layers, as
  * an image in an OCI layout or a docker-archive tar, with dockerd dead.
  * Parses options and calls lb_migrate_commit (lib/migrate/commit.h). */
+#include "docker/dataroot.h"
 #include "migrate/archive.h"
+#include "migrate/carry.h"
 #include "migrate/commit.h"
 #include "migrate/staging.h"
 #include "migrate/verbs.h"
@@ -51,6 +53,10 @@ static void usage(FILE *out)
 	      "                        (repeatable)\n"
 	      "  --no-replay           read the on-disk state of a dirty journal, without what\n"
 	      "                        was committed only to the journal\n"
+	      "  --with-spec           also put the container's spec beside the image in the\n"
+	      "                        layout (ref lifeboat-spec), so 'migrate restore\n"
+	      "                        LAYOUT-DIR' rebuilds the container on any host\n"
+	      "  --with-volumes        --with-spec and the named volumes' data too\n"
 	      "  --live                a container running under a live dockerd: read it from\n"
 	      "                        a thin snapshot taken for the commit (its filesystem\n"
 	      "                        frozen for milliseconds, not paused for the commit)\n"
@@ -100,7 +106,8 @@ static json_t *summary_json(const struct lb_commit_result *r, const char *output
 int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 {
 	enum { OPT_FORMAT = 1, OPT_TAG, OPT_COMPRESS, OPT_MANIFEST, OPT_MESSAGE, OPT_AUTHOR,
-	       OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON, OPT_LIVE };
+	       OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON, OPT_LIVE, OPT_WITH_SPEC,
+	       OPT_WITH_VOLUMES };
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
 					     {"format", required_argument, NULL, OPT_FORMAT},
 					     {"tag", required_argument, NULL, OPT_TAG},
@@ -111,6 +118,8 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 					     {"change", required_argument, NULL, OPT_CHANGE},
 					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
 					     {"live", no_argument, NULL, OPT_LIVE},
+					     {"with-spec", no_argument, NULL, OPT_WITH_SPEC},
+					     {"with-volumes", no_argument, NULL, OPT_WITH_VOLUMES},
 					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
 					     LB_GLOBAL_LONGOPTS,
 					     {0}};
@@ -118,6 +127,7 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 	 * (skopeo's oci: transport skips Docker's media types). */
 	struct lb_commit_opts o = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_OCI};
 	const char *output = NULL, *format = "oci", *tag = NULL;
+	bool with_spec = false, with_volumes = false;
 	const char **changes = calloc((size_t)argc + 1, sizeof(*changes));
 	if (!changes)
 		return LB_EFAIL;
@@ -153,6 +163,8 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 		case OPT_CHANGE: changes[o.n_changes++] = optarg; break;
 		case OPT_NO_REPLAY: o.no_replay = true; break;
 		case OPT_LIVE: o.live = true; break;
+		case OPT_WITH_SPEC: with_spec = true; break;
+		case OPT_WITH_VOLUMES: with_spec = with_volumes = true; break;
 		case OPT_DAEMON_JSON: o.daemon_json = optarg; break;
 		case 'h': usage(stdout); free(changes); return LB_OK;
 		default: free(changes); return lb_usage_error("migrate commit", "unknown option");
@@ -173,6 +185,12 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 		return lb_usage_error("migrate commit",
 				      "--compress zstd needs --manifest oci and --format oci: Docker's "
 				      "schema 2 and 'docker load' of the devicemapper era take gzip");
+	}
+	if (with_spec && archive) {
+		free(changes);
+		return lb_usage_error("migrate commit", "--with-spec and --with-volumes go in an "
+							"OCI layout (--format oci), not in a "
+							"docker-archive");
 	}
 	o.data_root = g->docker_root;
 	o.container = argv[optind];
@@ -199,6 +217,17 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 		return LB_EFAIL;
 	}
 	rc = lb_migrate_commit(&o, res, &err);
+	struct lb_carry_stats carried = {0};
+	if (!rc && with_spec)
+		rc = lb_carry_stage_container(output, g->docker_root ? g->docker_root
+								    : LB_DOCKER_DEFAULT_ROOT,
+					      res->container_id, res->manifest_digest, with_volumes,
+					      0, NULL, &carried, &err);
+	if (!rc && with_spec && g->verbosity >= 0)
+		fprintf(stderr, "lifeboat: %s: its spec%s beside the image in %s (ref %s), for "
+				"'migrate restore %s'\n",
+			res->container_name, carried.volumes_carried ? " and named volumes" : "",
+			output, LB_CARRY_LAYOUT_REF, output);
 	if (!rc && archive) {
 		char deftag[300];
 		snprintf(deftag, sizeof(deftag), "%s:lifeboat", res->container_name);

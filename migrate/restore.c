@@ -9,7 +9,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("Usage: lifeboat migrate restore [options] <REF>\n"
+	fputs("Usage: lifeboat migrate restore [options] <REF|LAYOUT-DIR>\n"
 	      "\n"
 	      "Rebuild on a host the container that 'lifeboat migrate push <container> REF'\n"
 	      "pushed: its image, its settings and its named volumes' data (pushed with\n"
@@ -30,8 +30,14 @@ static void usage(FILE *out)
 	      "are not copied: each is a warning. If a step fails, what this run created\n"
 	      "(volumes, the container) is removed again.\n"
 	      "\n"
+	      "A LAYOUT-DIR that 'migrate commit <container> -o DIR --with-spec' (or\n"
+	      "--with-volumes) wrote is restored with no registry at all: its image goes to\n"
+	      "the engine as a docker-archive (POST /images/load), tagged with the\n"
+	      "layout's name for it (--tag; \"latest\" becomes <container>:latest).\n"
+	      "\n"
 	      "Arguments:\n"
 	      "  REF                [host[:port]/]repository[:tag][@digest], as pushed\n"
+	      "  LAYOUT-DIR         an OCI layout holding the image and its spec\n"
 	      "\n"
 	      "Options:\n"
 	      "  --host URL         the engine: unix:///path or tcp://host:port (default\n"

@@ -5,6 +5,7 @@
 #include "layer/changes.h"
 #include "layer/tarwrite.h"
 #include "migrate/spec.h"
+#include "migrate/spec_load.h"
 #include "util/nofollow.h"
 #include "util/safepath.h"
 
@@ -175,6 +176,26 @@ int lb_carry_stage(struct lb_oci_layout *l, const char *data_root, json_t *spec,
 	free(spec_text);
 	free(mtext);
 	json_decref(layers);
+	return rc;
+}
+
+int lb_carry_stage_container(const char *layout_dir, const char *data_root,
+			     const char *container_id, const char *image_digest, bool with_volumes,
+			     int threads, json_t **spec_out, struct lb_carry_stats *stats,
+			     struct lb_err *err)
+{
+	json_t *spec = NULL;
+	struct lb_oci_layout *l = NULL;
+	int rc = lb_spec_load_container(data_root, container_id, &spec, err);
+	if (!rc)
+		rc = lb_oci_layout_open(layout_dir, &l, err);
+	if (!rc)
+		rc = lb_carry_stage(l, data_root, spec, image_digest, with_volumes, threads, stats,
+				    err);
+	lb_oci_layout_close(l);
+	if (!rc && spec_out)
+		*spec_out = json_incref(spec);
+	json_decref(spec);
 	return rc;
 }
 

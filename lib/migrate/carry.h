@@ -51,6 +51,14 @@ int lb_carry_stage(struct lb_oci_layout *l, const char *data_root, json_t *spec,
 		   const char *image_digest, bool with_volumes, int threads,
 		   struct lb_carry_stats *stats, struct lb_err *err);
 
+/* lb_carry_stage for a container of a data root: its spec read from
+ * Docker's files (migrate/spec_load.h), into the layout at layout_dir.
+ * *spec_out (may be NULL) gets the spec as carried (json_decref). */
+int lb_carry_stage_container(const char *layout_dir, const char *data_root,
+			     const char *container_id, const char *image_digest, bool with_volumes,
+			     int threads, json_t **spec_out, struct lb_carry_stats *stats,
+			     struct lb_err *err);
+
 /* One volume of an artifact read back. */
 struct lb_carry_volume {
 	char name[256], destination[4096];

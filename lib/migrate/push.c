@@ -3,7 +3,6 @@
 
 #include "docker/dataroot.h"
 #include "docker/distmeta.h"
-#include "migrate/spec_load.h"
 #include "migrate/staging.h"
 #include "oci/digest.h"
 #include "registry/push.h"
@@ -137,10 +136,9 @@ static int push_carry(struct lb_push_container_opts *o, struct lb_oci_layout *l,
 		      const char *data_root, const char *image_digest,
 		      struct lb_push_container_result *res, struct lb_err *err)
 {
-	int rc = lb_spec_load_container(data_root, res->container_id, &res->spec, err);
-	if (!rc)
-		rc = lb_carry_stage(l, data_root, res->spec, image_digest, o->with_volumes,
-				    o->commit.threads, &res->carry, err);
+	int rc = lb_carry_stage_container(lb_oci_layout_path(l), data_root, res->container_id,
+					  image_digest, o->with_volumes, o->commit.threads,
+					  &res->spec, &res->carry, err);
 	if (!rc)
 		rc = lb_carry_tag(image_digest, res->carry_tag, err);
 	if (rc)

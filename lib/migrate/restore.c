@@ -1,6 +1,7 @@
 /* lifeboat migrate restore (see restore.h). */
 #include "migrate/restore.h"
 #include "engine/engine.h"
+#include "migrate/archive.h"
 #include "migrate/carry.h"
 #include "migrate/plan.h"
 #include "migrate/spec.h"
@@ -12,7 +13,10 @@
 #include "registry/ref.h"
 #include "util/fs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +270,74 @@ static int connect_networks(struct lb_engine *e, const json_t *spec, const char 
 	return LB_OK;
 }
 
+static bool is_layout_dir(const char *path)
+{
+	char marker[PATH_MAX + 16];
+	struct stat st;
+	snprintf(marker, sizeof(marker), "%s/oci-layout", path);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && access(marker, F_OK) == 0;
+}
+
+/* A layout 'migrate commit --with-spec' wrote: the artifact under its ref,
+ * and the image it names, which the engine is given as a docker-archive
+ * tagged with the layout's name for it ("web:moved" as it is; "latest"
+ * becomes "<container>:latest"). */
+static int read_layout(const struct lb_restore_opts *o, char stage[PATH_MAX],
+		       struct lb_carry *carry, struct lb_restore_result *res, struct lb_err *err)
+{
+	struct lb_oci_layout *l = NULL;
+	char name[256];
+	snprintf(stage, PATH_MAX, "%s", o->source);
+	int rc = lb_oci_layout_open(o->source, &l, err);
+	if (!rc && (rc = lb_carry_read(l, LB_CARRY_LAYOUT_REF, carry, err)) == LB_ENOTFOUND)
+		lb_err_wrap(err, "no container spec in the layout (commit it with --with-spec)");
+	if (!rc)
+		rc = lb_oci_layout_name_of(l, carry->image_digest, name, sizeof(name), err);
+	lb_oci_layout_close(l);
+	if (rc)
+		return rc;
+	snprintf(res->image_digest, sizeof(res->image_digest), "%s", carry->image_digest);
+	const char *src = json_string_value(json_object_get(json_object_get(carry->spec, "source"), "name"));
+	if (strchr(name, ':') || !src || !src[0])
+		snprintf(res->image_ref, sizeof(res->image_ref), "%s", name);
+	else
+		snprintf(res->image_ref, sizeof(res->image_ref), "%.200s:%.200s", src[0] == '/' ? src + 1 : src,
+			 name);
+	return LB_OK;
+}
+
+/* docker-archive from the layout into a temporary file, streamed to
+ * POST /images/load, removed; the engine checks every layer's diff id. */
+static int engine_load(const struct lb_restore_opts *o, struct lb_engine *e, const char *layout,
+		       struct lb_restore_result *res, struct lb_err *err)
+{
+	const char *root = o->stage_root ? o->stage_root : LB_RESTORE_STAGE_ROOT;
+	char tmp[PATH_MAX], ref_name[256];
+	struct lb_oci_layout *l = NULL;
+	int rc = lb_mkdir_p(root, 0700, err);
+	if (!rc)
+		rc = lb_oci_layout_open(layout, &l, err);
+	if (!rc)
+		rc = lb_oci_layout_name_of(l, res->image_digest, ref_name, sizeof(ref_name), err);
+	lb_oci_layout_close(l);
+	snprintf(tmp, sizeof(tmp), "%s/%.64s.docker-archive.tar", root, res->image_digest + 7);
+	if (!rc)
+		rc = lb_docker_archive_from_layout(layout, ref_name, tmp, res->image_ref, err);
+	int fd = rc ? -1 : open(tmp, O_RDONLY | O_CLOEXEC);
+	if (!rc && fd < 0)
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: open", tmp);
+	if (!rc)
+		rc = lb_engine_image_load(e, fd, NULL, NULL, err);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	json_t *img = NULL;
+	if (!rc && (rc = lb_engine_image_inspect(e, res->image_ref, &img, err)))
+		lb_err_wrap(err, "the engine loaded the archive but has no %s", res->image_ref);
+	json_decref(img);
+	return rc;
+}
+
 static const char *source_name(const json_t *spec)
 {
 	const char *n = json_string_value(json_object_get(json_object_get(spec, "source"), "name"));
@@ -308,16 +380,17 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 	memset(res, 0, sizeof(*res));
 	res->changes = json_array();
 	res->warnings = json_array();
-	struct lb_image_ref ref;
+	struct lb_image_ref ref = {0};
 	struct lb_registry *reg = NULL;
 	struct lb_carry carry = {0};
 	struct lb_engine *e = NULL;
 	struct created c = {0};
 	char stage[PATH_MAX] = "", repo_at_digest[1024], tmp_name[300];
 	json_t *spec = NULL, *existing = NULL, *body = NULL, *warn = NULL;
-	bool *fill = NULL;
-	int rc = lb_image_ref_parse(o->source, &ref, err);
-	if (!rc)
+	bool *fill = NULL, from_layout = is_layout_dir(o->source), ours = !from_layout;
+	int rc = from_layout ? read_layout(o, stage, &carry, res, err)
+			     : lb_image_ref_parse(o->source, &ref, err);
+	if (!rc && !from_layout)
 		rc = fetch_carry(o, &ref, &reg, stage, &carry, res, err);
 	if (!rc && !(rc = lb_spec_check(carry.spec, "the carried spec", err)))
 		spec = json_incref(carry.spec);
@@ -329,7 +402,9 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 	snprintf(res->name, sizeof(res->name), "%s", o->name ? o->name : source_name(spec));
 	snprintf(repo_at_digest, sizeof(repo_at_digest), "%.300s/%.500s@%.80s", ref.domain,
 		 ref.path, res->image_digest);
-	if (ref.tag[0])
+	if (from_layout)
+		repo_at_digest[0] = '\0'; /* a loaded image has no registry digest */
+	else if (ref.tag[0])
 		snprintf(res->image_ref, sizeof(res->image_ref), "%.300s/%.500s:%.128s", ref.domain,
 			 ref.path, ref.tag);
 	else
@@ -339,7 +414,7 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 	if (rc == LB_OK) {
 		/* The decision is the plan's (migrate/plan.h), for land and restore alike. */
 		const char *img = json_string_value(json_object_get(existing, "Image"));
-		bool same = img && image_has_digest(e, img, repo_at_digest);
+		bool same = img && repo_at_digest[0] && image_has_digest(e, img, repo_at_digest);
 		struct lb_plan_entry want = {.status = LB_PLAN_PUSHED};
 		snprintf(want.digest, sizeof(want.digest), "%s", res->image_digest);
 		struct lb_land_existing ex = {.exists = true, .image_digest = same ? res->image_digest : ""};
@@ -362,8 +437,10 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 		goto out;
 	rc = LB_OK;
 
-	say(o, "%s: pulling %s on %s", res->name, res->image_ref, res->engine);
-	if ((rc = engine_pull(e, reg, repo_at_digest, res, err)))
+	say(o, "%s: %s %s on %s", res->name, from_layout ? "loading" : "pulling", res->image_ref,
+	    res->engine);
+	if ((rc = from_layout ? engine_load(o, e, stage, res, err)
+			      : engine_pull(e, reg, repo_at_digest, res, err)))
 		goto out;
 	if ((rc = adapt(e, spec, res->image_ref, &body, res, err)))
 		goto out;
@@ -404,7 +481,7 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 undo:
 	undo(e, &c, res);
 out:
-	if (!rc && stage[0]) {
+	if (!rc && stage[0] && ours) {
 		struct lb_err e2;
 		if (lb_staged_layout_remove(stage, &e2))
 			json_array_append_new(res->warnings, json_string(e2.msg));

@@ -27,7 +27,8 @@
 typedef void (*lb_restore_say_fn)(void *ctx, const char *line);
 
 struct lb_restore_opts {
-	const char *source;     /* [host/]repo[:tag][@digest], or an OCI layout dir */
+	const char *source;     /* [host/]repo[:tag][@digest], or an OCI layout dir
+				 * holding the image and its spec (commit --with-spec) */
 	const char *name;       /* NULL: the source container's name */
 	const char *host;       /* engine: NULL for $DOCKER_HOST or the default socket */
 	const char *want_digest; /* land: the plan's image digest, checked; or NULL */

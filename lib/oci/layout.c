@@ -340,6 +340,29 @@ int lb_oci_layout_set_ref(struct lb_oci_layout *l, const char *ref_name, const c
 	return rc;
 }
 
+int lb_oci_layout_name_of(const struct lb_oci_layout *l, const char *digest, char *name_out,
+			  size_t cap, struct lb_err *err)
+{
+	json_t *idx;
+	int rc = load_index(l, &idx, err);
+	if (rc)
+		return rc;
+	json_t *list = json_object_get(idx, "manifests");
+	rc = lb_fail(err, LB_ENOTFOUND, "%s: no image with manifest %s", l->path, digest);
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *d = json_array_get(list, i);
+		const char *name = ref_name_of((json_t *)d);
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		if (name && dg && !strcmp(dg, digest) && strlen(name) < cap) {
+			snprintf(name_out, cap, "%s", name);
+			rc = LB_OK;
+			break;
+		}
+	}
+	json_decref(idx);
+	return rc;
+}
+
 int lb_oci_layout_resolve(const struct lb_oci_layout *l, const char *ref_name,
 			  char digest_out[LB_DIGEST_CAP], char media_type_out[128],
 			  uint64_t *size_out, struct lb_err *err)

@@ -158,6 +158,19 @@ test_expect_success "bad input: a missing image (3), an unreachable engine (1), 
 	! docker2 inspect other >/dev/null 2>&1
 '
 
+test_expect_success "commit --with-volumes into a layout, restore from it with no registry: the same settings and volume" '
+	"$LIFEBOAT" migrate commit app -o /scratch/app.oci --tag app:moved --with-volumes 2>commit.err; rc=$?
+	cat commit.err && [ $rc = 0 ] &&
+	{ docker2 rm -f app; docker2 volume rm appdata; } >/dev/null 2>&1
+	"$LIFEBOAT" migrate restore /scratch/app.oci --host unix://'$S2' >layout.out 2>layout.err; rc=$?
+	cat layout.err layout.out && [ $rc = 0 ] &&
+	expect_eq app:moved "$(docker2 inspect -f "{{.Config.Image}}" app)" "the image, by the layout'"'"'s name" &&
+	jq -S "$KEPT" '$S'/src/app.inspect.json >want && docker2 inspect app | jq -S "$KEPT" >got &&
+	expect_file_same want got &&
+	tree_sums /scratch/docker2/volumes/appdata/_data >got.sums && expect_file_same '$S'/src/appdata.sums got.sums &&
+	[ -f /scratch/app.oci/index.json ] && ! ls /var/lib/lifeboat/restore/*.tar 2>/dev/null
+'
+
 test_expect_success "podman's Docker-compatible service: restore app there too" '
 	mkdir -p /run/podman /scratch/podman &&
 	printf "[[registry]]\nlocation = \"%s\"\ninsecure = true\n" "$REG" >/scratch/podman/registries.conf &&
