@@ -17,6 +17,8 @@
 static char last_dm_message[512];
 
 static void dm_log_hook(int level, const char *file, int line, int dm_errno_or_class,
+			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void dm_log_hook(int level, const char *file, int line, int dm_errno_or_class,
 			const char *fmt, ...)
 {
 	(void)file;

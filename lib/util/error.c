@@ -5,6 +5,8 @@
 #include <string.h>
 
 static void vset(struct lb_err *err, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vset(struct lb_err *err, int code, const char *fmt, va_list ap)
 {
 	if (!err)
 		return;
