@@ -110,7 +110,7 @@ test_expect_success "a real docker-registry with htpasswd auth" '
 	[ -n "$REGISTRY_USER" ] && registry_curl -fsS "$REGISTRY_URL/v2/" >/dev/null
 '
 
-test_expect_success "push app --with-volumes: the spec and both volumes beside the image, visible to skopeo" '
+test_expect_success "push app --with-volumes: the spec and its named volume beside the image, visible to skopeo" '
 	"$LIFEBOAT" migrate push app $REG/evac/app:v1 --with-volumes --creds "$CREDS" --json >push.json 2>push.err; rc=$?
 	cat push.err && [ $rc = 0 ] && digest=$(jq -r .manifest_digest push.json) &&
 	registry_skopeo inspect --raw "${REGISTRY_SKOPEO_ARGS[@]}" docker://$REG/evac/app:sha256-${digest#sha256:}.lifeboat >art.json &&
