@@ -42,11 +42,16 @@ static void usage(FILE *out)
 	      "                     collector (replaced atomically): last run and last\n"
 	      "                     success times, exit code, duration, containers pushed,\n"
 	      "                     skipped, failed, and per container failed\n"
-	      LB_XFER_HELP
+	      LB_XFER_HELP_CONN
+	      "  --jobs N           containers at once, up to 16 (default 1): one is\n"
+	      "                     committed while another uploads\n"
+	      LB_XFER_HELP_TAIL
 	      "  -q, -v             quieter, more verbose\n"
 	      "\n"
-	      "Containers are committed one at a time (each commit mounts the pool's\n"
-	      "devices read-only); --jobs bounds the blobs each push sends at once.\n"
+	      "With --jobs N, N containers are evacuated as a pipeline: one is committed\n"
+	      "(a commit mounts the pool's devices read-only; two never overlap) while\n"
+	      "another uploads (one push at a time, up to 3 blobs at once, so a layer\n"
+	      "containers share is sent once and mounted into the other repositories).\n"
 	      "\n"
 	      "Output: one line per container, \"NAME STATUS REF\" (or the JSON plan\n"
 	      "entries with --json), then a summary on stderr.\n"
@@ -102,10 +107,12 @@ int cmd_migrate_evacuate(int argc, char **argv, struct lb_globals *g)
 	struct lb_evacuate_opts o = {.commit = {.compress = LB_COMPRESS_GZIP,
 						.manifest = LB_MANIFEST_DOCKER}};
 	const char *metrics = NULL;
+	bool jobs_given = false;
 	int c, r;
 	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, g))
 			continue;
+		jobs_given |= c == LB_XOPT_JOBS;
 		if ((r = lb_xfer_cli_opt(&x, "migrate evacuate", c, optarg)))
 			if (r != 1)
 				return r;
@@ -144,7 +151,9 @@ int cmd_migrate_evacuate(int argc, char **argv, struct lb_globals *g)
 	o.n_names = (size_t)(argc - optind);
 	o.data_root = g->docker_root;
 	o.conn = x.conn;
-	o.jobs = x.jobs;
+	o.jobs = jobs_given ? x.jobs : 1;
+	if (o.jobs > 16)
+		return lb_usage_error("migrate evacuate", "--jobs: containers at once, 1 to 16");
 	o.commit.say = lb_migrate_say;
 	o.commit.say_ctx = g;
 	struct report_ctx rc_ctx = {.g = g, .entries = json_array()};

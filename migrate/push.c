@@ -199,6 +199,8 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 			goto out;
 		}
 		rc = lb_migrate_push_container(&po, &res, pr, &err);
+		if (!rc && pr->stage_left[0])
+			fprintf(stderr, "lifeboat: warning: %s\n", pr->stage_left);
 		if (!rc && with_spec && g->verbosity >= 0)
 			fprintf(stderr,
 				"lifeboat: %s: its spec%s went beside the image as %s/%s:%s\n",

@@ -22,7 +22,7 @@ enum { LB_XOPT_CREDS = 0x2000, LB_XOPT_AUTHFILE, LB_XOPT_TLS_VERIFY, LB_XOPT_CAC
 		{"cacert", required_argument, NULL, LB_XOPT_CACERT},                              \
 		{"jobs", required_argument, NULL, LB_XOPT_JOBS},                                  \
 		{"timeout", required_argument, NULL, LB_XOPT_TIMEOUT}
-#define LB_XFER_HELP                                                                            \
+#define LB_XFER_HELP_CONN                                                                       \
 	"  --creds USER:PASS  registry credentials\n"                                            \
 	"  --authfile FILE    a Docker config.json (default $DOCKER_CONFIG/config.json,\n"        \
 	"                     ~/.docker/config.json): credHelpers, credsStore (runs\n"           \
@@ -30,12 +30,14 @@ enum { LB_XOPT_CREDS = 0x2000, LB_XOPT_AUTHFILE, LB_XOPT_TLS_VERIFY, LB_XOPT_CAC
 	"  --tls-verify=false no certificate check, and plain http allowed (plain\n"              \
 	"                     http is also tried for 127.0.0.0/8, as Docker does)\n"             \
 	"  --cacert FILE      trust this CA (default: the system's, plus\n"                      \
-	"                     /etc/docker/certs.d/<host:port>/ca.crt)\n"                         \
-	"  --jobs N           blobs at once (default 3)\n"                                       \
+	"                     /etc/docker/certs.d/<host:port>/ca.crt)\n"
+#define LB_XFER_HELP_TAIL                                                                       \
 	"  --timeout SECONDS  cut and retry a transfer that moves nothing this long\n"            \
 	"                     (default 30); also the longest a credential helper may\n"          \
 	"                     take\n"                                                            \
 	"  --json             print a summary as JSON\n"
+#define LB_XFER_HELP                                                                            \
+	LB_XFER_HELP_CONN "  --jobs N           blobs at once (default 3)\n" LB_XFER_HELP_TAIL
 
 struct lb_xfer_cli {
 	struct lb_connect_opts conn;

@@ -9,6 +9,7 @@
 #include "util/atomic_file.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -127,12 +128,62 @@ static int choose(const struct lb_evacuate_opts *o, struct lb_plan *plan, bool *
 	return rc;
 }
 
-static int push_one(const struct lb_evacuate_opts *o, struct lb_plan *plan,
-		    struct lb_plan_entry *e, struct lb_err *err)
+/* What one container's push needs from the plan, copied out under the
+ * plan's lock, and what it brings back. */
+struct job {
+	char name[256], id[65], ref[512];
+	char cand_store[64][512]; /* repositories pushed before (same registry) */
+	const char *cands[64];
+	size_t n_cands;
+	/* results */
+	char digest[LB_DIGEST_CAP], spec_digest[LB_DIGEST_CAP];
+	json_t *spec;
+};
+
+static void add_candidate(struct job *j, const char *mine_domain, const char *ref)
+{
+	struct lb_image_ref other;
+	struct lb_err e2;
+	if (j->n_cands >= 64 || lb_image_ref_parse(ref, &other, &e2) ||
+	    strcmp(other.domain, mine_domain))
+		return;
+	for (size_t k = 0; k < j->n_cands; k++)
+		if (!strcmp(j->cands[k], other.path))
+			return;
+	snprintf(j->cand_store[j->n_cands], sizeof(j->cand_store[0]), "%s", other.path);
+	j->cands[j->n_cands] = j->cand_store[j->n_cands];
+	j->n_cands++;
+}
+
+/* started: the refs this run began before this one (their pushes, one at a
+ * time, may have ended by the time this one uploads: a HEAD tells). */
+static void job_prepare(const struct lb_plan *plan, const struct lb_plan_entry *e,
+			char (*started)[512], size_t n_started, struct job *j)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->name, sizeof(j->name), "%s", e->name);
+	snprintf(j->id, sizeof(j->id), "%s", e->id);
+	snprintf(j->ref, sizeof(j->ref), "%s", e->ref);
+	struct lb_image_ref mine;
+	struct lb_err e2;
+	if (lb_image_ref_parse(e->ref, &mine, &e2))
+		return;
+	/* Layers this evacuation sent already (a shared base image) are mounted
+	 * from the repository that has them, never uploaded again. */
+	for (size_t i = 0; i < plan->n_entries; i++)
+		if (plan->entries[i].status == LB_PLAN_PUSHED && strcmp(plan->entries[i].ref, e->ref))
+			add_candidate(j, mine.domain, plan->entries[i].ref);
+	for (size_t i = 0; i < n_started; i++)
+		if (strcmp(started[i], e->ref))
+			add_candidate(j, mine.domain, started[i]);
+}
+
+static int job_push(const struct lb_evacuate_opts *o, pthread_mutex_t *commit_lock,
+		    pthread_mutex_t *push_lock, struct job *j, struct lb_err *err)
 {
 	struct lb_image_ref ref;
 	struct lb_registry *reg = NULL;
-	int rc = lb_image_ref_parse(e->ref, &ref, err);
+	int rc = lb_image_ref_parse(j->ref, &ref, err);
 	struct lb_connect_opts conn = o->conn;
 	conn.push = true;
 	if (!rc)
@@ -143,54 +194,50 @@ static int push_one(const struct lb_evacuate_opts *o, struct lb_plan *plan,
 	}
 	struct lb_push_container_opts po = {.commit = o->commit, .reg = reg, .ref = &ref,
 					    .staging_root = o->staging_root, .with_spec = true,
-					    .with_volumes = o->with_volumes};
+					    .with_volumes = o->with_volumes,
+					    .commit_lock = commit_lock, .push_lock = push_lock};
 	po.commit.data_root = o->data_root;
 	po.commit.daemon_json = o->daemon_json;
-	po.commit.container = e->id;
-	po.xfer.jobs = o->jobs ? o->jobs : 3;
+	po.commit.container = j->id;
+	po.xfer.jobs = 3;
 	po.xfer.state_fd = -1;
-	/* Layers this evacuation sent already (a shared base image) are mounted
-	 * from the repository that has them, never uploaded again. */
-	struct lb_image_ref *done = calloc(plan->n_entries + 1, sizeof(*done));
-	const char **cands = calloc(plan->n_entries + 1, sizeof(*cands));
-	size_t nc = 0;
-	for (size_t i = 0; done && cands && i < plan->n_entries; i++) {
-		struct lb_err e2;
-		if (plan->entries[i].status == LB_PLAN_PUSHED &&
-		    !lb_image_ref_parse(plan->entries[i].ref, &done[nc], &e2) &&
-		    !strcmp(done[nc].domain, ref.domain)) {
-			cands[nc] = done[nc].path;
-			nc++;
-		}
-	}
-	po.xfer.mount_candidates = cands;
-	po.xfer.n_mount_candidates = cands ? nc : 0;
+	po.xfer.mount_candidates = j->cands;
+	po.xfer.n_mount_candidates = j->n_cands;
 	struct lb_image_xfer x = {0};
 	struct lb_push_container_result *pr = calloc(1, sizeof(*pr));
 	rc = pr ? lb_migrate_push_container(&po, &x, pr, err) : lb_fail(err, LB_EFAIL, "out of memory");
-	size_t i;
-	json_t *v;
-	if (!rc)
-		json_array_foreach(json_object_get(pr->spec, "volumes"), i, v) {
-			const char *d = json_string_value(json_object_get(v, "digest"));
-			const char *n = json_string_value(json_object_get(v, "name"));
-			if (d && n && (rc = lb_plan_set_volume_digest(plan, e->name, n, d, err)))
-				break;
-		}
-	if (!rc && pr->spec) {
-		json_decref(e->spec);
-		e->spec = json_incref(pr->spec);
-	}
-	if (!rc)
-		rc = lb_plan_mark_pushed(plan, e->name, x.manifest_digest, pr->carry.spec_digest, err);
-	if (pr)
+	if (!rc) {
+		snprintf(j->digest, sizeof(j->digest), "%s", x.manifest_digest);
+		snprintf(j->spec_digest, sizeof(j->spec_digest), "%s", pr->carry.spec_digest);
+		j->spec = pr->spec;
+		if (pr->stage_left[0] && o->commit.say)
+			o->commit.say(o->commit.say_ctx, pr->stage_left);
+	} else if (pr)
 		json_decref(pr->spec);
 	free(pr);
-	free(cands);
-	free(done);
 	lb_image_xfer_free(&x);
 	lb_registry_close(reg);
 	return rc;
+}
+
+/* The pushed job's results into its plan entry. */
+static int job_record(struct lb_plan *plan, struct lb_plan_entry *e, struct job *j,
+		      struct lb_err *err)
+{
+	size_t i;
+	json_t *v;
+	int rc = LB_OK;
+	json_array_foreach(json_object_get(j->spec, "volumes"), i, v) {
+		const char *d = json_string_value(json_object_get(v, "digest"));
+		const char *n = json_string_value(json_object_get(v, "name"));
+		if (d && n && (rc = lb_plan_set_volume_digest(plan, e->name, n, d, err)))
+			return rc;
+	}
+	if (j->spec) {
+		json_decref(e->spec);
+		e->spec = json_incref(j->spec);
+	}
+	return lb_plan_mark_pushed(plan, e->name, j->digest, j->spec_digest, err);
 }
 
 static void now_rfc3339(char out[40])
@@ -199,6 +246,72 @@ static void now_rfc3339(char out[40])
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Containers go N at once (--jobs) as a pipeline: commits one at a time
+ * (each mounts pool devices), pushes one at a time (so a shared layer is
+ * mounted from the repository an earlier push put it in, never sent
+ * twice), and one container's commit runs while another uploads. The plan
+ * is read and written under its own lock, and stored after every step. */
+struct run {
+	const struct lb_evacuate_opts *o;
+	struct lb_plan *plan;
+	const bool *chosen;
+	struct lb_evacuate_summary *sum;
+	pthread_mutex_t plan_lock, commit_lock, push_lock;
+	char (*started)[512]; /* refs in the order this run began them */
+	size_t n_started;
+	size_t next;
+	int rc; /* the first error that stops the run (the plan cannot be stored) */
+	struct lb_err err;
+};
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	struct job *j = malloc(sizeof(*j));
+	pthread_mutex_lock(&r->plan_lock);
+	while (j && !r->rc && r->next < r->plan->n_entries) {
+		size_t i = r->next++;
+		struct lb_plan_entry *e = &r->plan->entries[i];
+		if (r->chosen && !r->chosen[i])
+			continue;
+		if (lb_plan_evacuate_step(e) == LB_EVACUATE_SKIP) {
+			r->sum->skipped++;
+			if (r->o->report)
+				r->o->report(r->o->report_ctx, e, "skipped: pushed before");
+			continue;
+		}
+		if ((r->rc = lb_plan_mark_started(r->plan, e->name, &r->err)) ||
+		    (r->rc = store(r->o, r->plan, &r->err)))
+			break;
+		if (r->started)
+			snprintf(r->started[r->n_started++], 512, "%s", e->ref);
+		job_prepare(r->plan, e, r->started, r->n_started, j);
+		pthread_mutex_unlock(&r->plan_lock);
+		struct lb_err one = {0};
+		int prc = job_push(r->o, &r->commit_lock, &r->push_lock, j, &one);
+		pthread_mutex_lock(&r->plan_lock);
+		/* entries are not added after choose(): e is still this entry */
+		if (prc) {
+			r->sum->failed++;
+			r->rc = lb_plan_mark_failed(r->plan, e->name, one.msg, &r->err);
+		} else {
+			r->sum->pushed++;
+			r->rc = job_record(r->plan, e, j, &r->err);
+		}
+		json_decref(j->spec);
+		j->spec = NULL;
+		if (!r->rc)
+			r->rc = store(r->o, r->plan, &r->err);
+		if (r->o->report)
+			r->o->report(r->o->report_ctx, e, prc ? one.msg : "pushed");
+	}
+	if (!j && !r->rc)
+		r->rc = lb_fail(&r->err, LB_EFAIL, "out of memory");
+	pthread_mutex_unlock(&r->plan_lock);
+	free(j);
+	return NULL;
 }
 
 int lb_migrate_evacuate(const struct lb_evacuate_opts *o, struct lb_evacuate_summary *sum,
@@ -233,29 +346,28 @@ int lb_migrate_evacuate(const struct lb_evacuate_opts *o, struct lb_evacuate_sum
 		rc = choose(o, &plan, chosen, err);
 	if (!rc)
 		rc = store(o, &plan, err);
-	for (size_t i = 0; !rc && i < plan.n_entries; i++) {
-		struct lb_plan_entry *e = &plan.entries[i];
-		if (chosen && !chosen[i])
-			continue;
-		if (lb_plan_evacuate_step(e) == LB_EVACUATE_SKIP) {
-			sum->skipped++;
-			if (o->report)
-				o->report(o->report_ctx, e, "skipped: pushed before");
-			continue;
-		}
-		if ((rc = lb_plan_mark_started(&plan, e->name, err)) || (rc = store(o, &plan, err)))
+	struct run r = {.o = o, .plan = &plan, .chosen = chosen, .sum = sum, .rc = rc};
+	pthread_mutex_init(&r.plan_lock, NULL);
+	pthread_mutex_init(&r.commit_lock, NULL);
+	pthread_mutex_init(&r.push_lock, NULL);
+	r.started = calloc(plan.n_entries + 1, sizeof(*r.started));
+	unsigned n = o->jobs ? o->jobs : 1;
+	pthread_t th[16];
+	unsigned started = 0;
+	for (; !rc && started < n && started < 16; started++)
+		if (pthread_create(&th[started], NULL, worker, &r))
 			break;
-		struct lb_err one = {0};
-		int prc = push_one(o, &plan, e, &one);
-		if (prc) {
-			sum->failed++;
-			rc = lb_plan_mark_failed(&plan, e->name, one.msg, err);
-		} else
-			sum->pushed++;
-		if (!rc)
-			rc = store(o, &plan, err);
-		if (o->report)
-			o->report(o->report_ctx, e, prc ? one.msg : "pushed");
+	if (!rc && !started)
+		worker(&r); /* no thread could start: this one does the work */
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&r.plan_lock);
+	pthread_mutex_destroy(&r.commit_lock);
+	pthread_mutex_destroy(&r.push_lock);
+	free(r.started);
+	if (!rc && r.rc) {
+		rc = r.rc;
+		*err = r.err;
 	}
 	if (!rc && sum->failed)
 		rc = lb_fail(err, LB_EFAIL, "%u of %u container(s) failed; the plan %s says why; run "

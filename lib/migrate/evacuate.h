@@ -1,7 +1,8 @@
 /* lifeboat migrate evacuate: every chosen container of a host committed and
  * pushed (migrate/push.h) with its spec and, when asked, its named volumes'
- * data, one after the other; the plan (migrate/plan.h) rewritten atomically
- * after each step, so a rerun after kill -9 or a reboot goes on where it
+ * data, up to --jobs at a time (a pipeline: commits one at a time, pushes
+ * one at a time, a commit beside a push); the plan (migrate/plan.h)
+ * rewritten atomically after each step, so a rerun after kill -9 or a reboot goes on where it
  * stopped: a pushed container is skipped, a half-pushed one reuses its
  * staged image and its upload journal (no blob sent twice). One evacuation
  * per plan at a time (a lock beside it). */
@@ -25,7 +26,7 @@ struct lb_evacuate_opts {
 	const char *to;        /* REGISTRY/PREFIX: images go to TO/<name>:evacuated */
 	const char *plan_path;
 	bool with_volumes;
-	unsigned jobs;         /* blobs at once within each push */
+	unsigned jobs;         /* containers at once (default 1); commits never overlap */
 	struct lb_connect_opts conn;
 	struct lb_commit_opts commit; /* compress, manifest, no_replay, threads, say */
 	const char *staging_root;     /* NULL: the push's default */

@@ -190,11 +190,17 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 		o->commit.layout_dir = res->stage_dir;
 		o->commit.base_layer = base_layer;
 		o->commit.base_ctx = &h;
+		if (o->commit_lock)
+			pthread_mutex_lock(o->commit_lock);
 		rc = lb_migrate_commit(&o->commit, &res->commit, err);
+		if (o->commit_lock)
+			pthread_mutex_unlock(o->commit_lock);
 		if (!rc)
 			rc = write_hints(res->stage_dir, h.map, err);
 	}
 	struct lb_oci_layout *l = NULL;
+	if (o->push_lock)
+		pthread_mutex_lock(o->push_lock);
 	if (!rc)
 		rc = lb_oci_layout_open(res->stage_dir, &l, err);
 	if (!rc) {
@@ -206,9 +212,14 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 	}
 	if (!rc && o->with_spec)
 		rc = push_carry(o, l, data_root, xres->manifest_digest, res, err);
+	if (o->push_lock)
+		pthread_mutex_unlock(o->push_lock);
 	lb_oci_layout_close(l);
-	if (!rc)
-		rc = lb_staged_layout_remove(res->stage_dir, err);
+	/* Pushed: a stage that cannot be removed is said, not a failure (the
+	 * image is in the registry; a rerun would only push it again). */
+	struct lb_err left = {0};
+	if (!rc && lb_staged_layout_remove(res->stage_dir, &left))
+		snprintf(res->stage_left, sizeof(res->stage_left), "%s", left.msg);
 	json_decref(h.map);
 	return rc;
 }

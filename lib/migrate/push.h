@@ -15,6 +15,7 @@
 #include "registry/image.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #define LB_STAGING_ROOT "/var/lib/lifeboat/staging"
@@ -28,6 +29,13 @@ struct lb_push_container_opts {
 	/* Carry the container's spec (and with_volumes its named volumes'
 	 * data) beside the image (migrate/carry.h), for `migrate restore`. */
 	bool with_spec, with_volumes;
+	/* Held around the commit when several pushes run at once (evacuate):
+	 * commits mount pool devices and must not overlap. NULL: none. */
+	pthread_mutex_t *commit_lock;
+	/* Held around the uploads: pushes one at a time, so a layer one
+	 * container sent is in its repository before the next looks for it
+	 * there (mount_candidates) instead of uploading it again. NULL: none. */
+	pthread_mutex_t *push_lock;
 };
 
 struct lb_push_container_result {
@@ -39,6 +47,7 @@ struct lb_push_container_result {
 	struct lb_carry_stats carry;
 	char carry_tag[LB_CARRY_TAG_CAP];
 	uint64_t carry_bytes_uploaded;
+	char stage_left[1024]; /* why the stage stayed after a complete push, or "" */
 };
 
 int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_xfer *xres,

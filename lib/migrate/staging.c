@@ -39,10 +39,35 @@ static int clear_dir(int dfd, int (*ours)(const char *), int *left)
 	return 0;
 }
 
+static int all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+/* What a lifeboat killed mid-write leaves: the blob writer's ".tmp-<16 hex>"
+ * (where O_TMPFILE is not supported: overlayfs before Linux 6.6) and an
+ * atomic write's ".<name>.tmp-<8 hex>" (lib/util/atomic_at.c). Another
+ * program's file never has these shapes by chance. */
+static int is_our_tmp(const char *s)
+{
+	if (!strncmp(s, ".tmp-", 5))
+		return all_hex(s + 5, 16);
+	size_t n = strlen(s);
+	return s[0] == '.' && n > 14 && !strncmp(s + n - 13, ".tmp-", 5) && all_hex(s + n - 8, 8);
+}
+
+static int is_blob_or_tmp(const char *s)
+{
+	return is_blob_name(s) || is_our_tmp(s);
+}
+
 static int is_layout_file(const char *s)
 {
 	return !strcmp(s, "oci-layout") || !strcmp(s, "index.json") ||
-	       !strcmp(s, "lifeboat-hints.json");
+	       !strcmp(s, "lifeboat-hints.json") || is_our_tmp(s);
 }
 
 /* The push's upload journals (.lifeboat-push/<host>/<repo...>/): after a
@@ -77,7 +102,7 @@ int lb_staged_layout_remove(const char *dir, struct lb_err *err)
 				       : lb_fail_errno(err, LB_EFAIL, errno, "%s: open", dir);
 	int bfd = openat(dfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (bfd >= 0) {
-		clear_dir(bfd, is_blob_name, &left);
+		clear_dir(bfd, is_blob_or_tmp, &left);
 		close(bfd);
 		unlinkat(dfd, "blobs/sha256", AT_REMOVEDIR);
 		unlinkat(dfd, "blobs", AT_REMOVEDIR);

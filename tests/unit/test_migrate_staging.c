@@ -78,6 +78,40 @@ static void a_file_lifeboat_did_not_write_keeps_the_stage(void **state)
 	free(dir);
 }
 
+/* kill -9 mid-commit or mid-store leaves lifeboat's own temporary files:
+ * the rerun that pushes the stage must still remove it whole. */
+static void a_killed_writer_s_temporary_files_go_with_it(void **state)
+{
+	(void)state;
+	char *dir = stage();
+	char p[512];
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	touch(p, ".tmp-0123456789abcdef");
+	touch(dir, ".index.json.tmp-0badf00d");
+	touch(dir, ".lifeboat-hints.json.tmp-12345678");
+	struct lb_err err = {0};
+	assert_int_equal(lb_staged_layout_remove(dir, &err), 0);
+	assert_int_not_equal(access(dir, F_OK), 0);
+	free(dir);
+}
+
+static void look_alikes_are_not_ours(void **state)
+{
+	(void)state;
+	char *dir = stage();
+	char p[512];
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	touch(p, ".tmp-notes");
+	struct lb_err err = {0};
+	assert_int_equal(lb_staged_layout_remove(dir, &err), LB_EUNSAFE);
+	snprintf(p, sizeof(p), "%s/blobs/sha256/.tmp-notes", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
 static void a_missing_stage_is_nothing_to_do(void **state)
 {
 	(void)state;
@@ -90,6 +124,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_finished_stage_is_removed_whole),
 		cmocka_unit_test(a_file_lifeboat_did_not_write_keeps_the_stage),
+		cmocka_unit_test(a_killed_writer_s_temporary_files_go_with_it),
+		cmocka_unit_test(look_alikes_are_not_ours),
 		cmocka_unit_test(a_missing_stage_is_nothing_to_do),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -188,10 +188,10 @@ test_expect_success "podman's Docker-compatible service: restore app there too" 
 	tree_sums /scratch/podman/root/volumes/appdata/_data >got.sums && expect_file_same '$S'/src/appdata.sums got.sums
 '
 
-test_expect_success "evacuate all three, kill -9 after the first is pushed, rerun: done, no blob uploaded twice" '
+test_expect_success "evacuate all three, two at a time, kill -9 after the first is pushed, rerun: done, no blob uploaded twice" '
 	: >"$REGISTRY_LOG.mark" && lines0=$(wc -l <"$REGISTRY_LOG") &&
 	("$LIFEBOAT" migrate evacuate app worker idle --to $REG/host1 --plan /scratch/plan.json --with-volumes \
-		--creds "$CREDS" >evac1.out 2>&1 & echo $! >evac.pid) &&
+		--jobs 2 --creds "$CREDS" >evac1.out 2>&1 & echo $! >evac.pid) &&
 	for _ in $(seq 1 600); do
 		[ -f /scratch/plan.json ] && [ "$(jq "[.containers[] | select(.status == \"pushed\")] | length" /scratch/plan.json 2>/dev/null)" -ge 1 ] && break
 		sleep 0.2
@@ -199,7 +199,7 @@ test_expect_success "evacuate all three, kill -9 after the first is pushed, reru
 	kill -9 $(cat evac.pid) && sleep 1 &&
 	jq -e "[.containers[] | select(.status == \"pushed\")] | length < 3" /scratch/plan.json &&
 	"$LIFEBOAT" migrate evacuate app worker idle --to $REG/host1 --plan /scratch/plan.json --with-volumes \
-		--creds "$CREDS" --metrics-file /scratch/evac.prom >evac2.out 2>&1; rc=$?; cat evac2.out && [ $rc = 0 ] &&
+		--jobs 2 --creds "$CREDS" --metrics-file /scratch/evac.prom >evac2.out 2>&1; rc=$?; cat evac2.out && [ $rc = 0 ] &&
 	jq -e "[.containers[] | select(.status == \"pushed\")] | length == 3" /scratch/plan.json &&
 	/usr/bin/python3 -c "
 import sys
