@@ -26,6 +26,9 @@ static void usage(FILE *out)
 	      "is the layer rebuilt from Docker's tar-split and uploaded. A rerun after a\n"
 	      "failure pushes the staged image again without committing it again.\n"
 	      "\n"
+	      "A layout 'migrate commit <container> -o DIR --with-spec' wrote carries the\n"
+	      "container's spec too: pushed as after a push of the container.\n"
+	      "\n"
 	      "Upload the image in an OCI image layout directory to a registry (OCI\n"
 	      "distribution API): blobs the repository has are skipped (HEAD), blobs of\n"
 	      "another repository on the same registry can be mounted (--mount-from),\n"
@@ -180,7 +183,12 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 	if (isatty(STDERR_FILENO) && g->verbosity >= 0)
 		o.progress = lb_xfer_progress;
 	if (is_layout) {
-		rc = lb_image_push(reg, &ref, l, &o, &res, &err);
+		char carry_tag[LB_CARRY_TAG_CAP];
+		rc = lb_migrate_push_layout(reg, &ref, l, name, &o, &res, carry_tag, &err);
+		if (!rc && carry_tag[0] && g->verbosity >= 0)
+			fprintf(stderr, "lifeboat: %s: the container's spec went beside the image as "
+					"%s/%s:%s\n",
+				dir, ref.domain, ref.path, carry_tag);
 	} else {
 		copts.data_root = g->docker_root;
 		copts.container = argv[optind];

@@ -223,3 +223,39 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 	json_decref(h.map);
 	return rc;
 }
+
+int lb_migrate_push_layout(struct lb_registry *reg, const struct lb_image_ref *ref,
+			   struct lb_oci_layout *l, const char *layout_name,
+			   const struct lb_image_xfer_opts *xo, struct lb_image_xfer *xres,
+			   char carry_tag_out[LB_CARRY_TAG_CAP], struct lb_err *err)
+{
+	carry_tag_out[0] = '\0';
+	struct lb_image_xfer_opts o = *xo;
+	o.layout_ref = layout_name;
+	struct lb_carry carry = {0};
+	char name[256];
+	struct lb_err e2;
+	bool carried = !layout_name && lb_carry_read(l, LB_CARRY_LAYOUT_REF, &carry, &e2) == LB_OK;
+	int rc = LB_OK;
+	if (carried) {
+		rc = lb_oci_layout_name_of(l, carry.image_digest, name, sizeof(name), err);
+		o.layout_ref = name;
+	}
+	if (!rc)
+		rc = lb_image_push(reg, ref, l, &o, xres, err);
+	if (!rc && carried) {
+		struct lb_image_ref cref = *ref;
+		cref.digest[0] = '\0';
+		struct lb_image_xfer cx;
+		o.layout_ref = LB_CARRY_LAYOUT_REF;
+		if (!(rc = lb_carry_tag(carry.image_digest, cref.tag, err)))
+			rc = lb_image_push(reg, &cref, l, &o, &cx, err);
+		if (!rc)
+			snprintf(carry_tag_out, LB_CARRY_TAG_CAP, "%.95s", cref.tag);
+		else
+			lb_err_wrap(err, "the container's spec (%s)", cref.tag);
+		lb_image_xfer_free(&cx);
+	}
+	lb_carry_free(&carry);
+	return rc;
+}

@@ -53,4 +53,14 @@ struct lb_push_container_result {
 int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_xfer *xres,
 			      struct lb_push_container_result *res, struct lb_err *err);
 
+/* An OCI layout to a registry. With no layout_name and a layout that
+ * 'migrate commit --with-spec' wrote (an image and LB_CARRY_LAYOUT_REF),
+ * the image the spec names goes first and the spec after it, under its
+ * digest's tag (carry_tag_out, "" when there is none): restore REF then
+ * works as after a push of the container. */
+int lb_migrate_push_layout(struct lb_registry *reg, const struct lb_image_ref *ref,
+			   struct lb_oci_layout *l, const char *layout_name,
+			   const struct lb_image_xfer_opts *xo, struct lb_image_xfer *xres,
+			   char carry_tag_out[LB_CARRY_TAG_CAP], struct lb_err *err);
+
 #endif

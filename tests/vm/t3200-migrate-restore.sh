@@ -171,6 +171,18 @@ test_expect_success "commit --with-volumes into a layout, restore from it with n
 	[ -f /scratch/app.oci/index.json ] && ! ls /var/lib/lifeboat/restore/*.tar 2>/dev/null
 '
 
+test_expect_success "that layout pushed as it is carries its spec too: restore from the registry gives the same" '
+	"$LIFEBOAT" migrate push /scratch/app.oci $REG/evac/fromlayout:v1 --creds "$CREDS" --json >lpush.json &&
+	digest=$(jq -r .manifest_digest lpush.json) &&
+	registry_skopeo inspect --raw "${REGISTRY_SKOPEO_ARGS[@]}" docker://$REG/evac/fromlayout:sha256-${digest#sha256:}.lifeboat >lart.json &&
+	jq -e ".annotations[\"io.lifeboat.image.digest\"] == \"$digest\"" lart.json &&
+	{ docker2 rm -f app; docker2 volume rm appdata; } >/dev/null 2>&1
+	"$LIFEBOAT" migrate restore $REG/evac/fromlayout:v1 --host unix://'$S2' --creds "$CREDS" >/dev/null &&
+	jq -S "$KEPT" '$S'/src/app.inspect.json >want && docker2 inspect app | jq -S "$KEPT" >got &&
+	expect_file_same want got &&
+	tree_sums /scratch/docker2/volumes/appdata/_data >got.sums && expect_file_same '$S'/src/appdata.sums got.sums
+'
+
 test_expect_success "podman's Docker-compatible service: restore app there too" '
 	mkdir -p /run/podman /scratch/podman &&
 	printf "[[registry]]\nlocation = \"%s\"\ninsecure = true\n" "$REG" >/scratch/podman/registries.conf &&
