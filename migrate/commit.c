@@ -53,9 +53,10 @@ static void usage(FILE *out)
 	      "                        (repeatable)\n"
 	      "  --no-replay           read the on-disk state of a dirty journal, without what\n"
 	      "                        was committed only to the journal\n"
-	      "  --with-spec           also put the container's spec beside the image in the\n"
-	      "                        layout (ref lifeboat-spec), so 'migrate restore\n"
-	      "                        LAYOUT-DIR' rebuilds the container on any host\n"
+	      "  --with-spec           also put the container's spec beside the image (in a\n"
+	      "                        layout as ref lifeboat-spec, in a docker-archive under\n"
+	      "                        lifeboat/), so 'migrate restore PATH' rebuilds the\n"
+	      "                        container on any host\n"
 	      "  --with-volumes        --with-spec and the named volumes' data too\n"
 	      "  --live                a container running under a live dockerd: read it from\n"
 	      "                        a thin snapshot taken for the commit (its filesystem\n"
@@ -186,12 +187,6 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 				      "--compress zstd needs --manifest oci and --format oci: Docker's "
 				      "schema 2 and 'docker load' of the devicemapper era take gzip");
 	}
-	if (with_spec && archive) {
-		free(changes);
-		return lb_usage_error("migrate commit", "--with-spec and --with-volumes go in an "
-							"OCI layout (--format oci), not in a "
-							"docker-archive");
-	}
 	o.data_root = g->docker_root;
 	o.container = argv[optind];
 	o.changes = changes;
@@ -219,19 +214,21 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 	rc = lb_migrate_commit(&o, res, &err);
 	struct lb_carry_stats carried = {0};
 	if (!rc && with_spec)
-		rc = lb_carry_stage_container(output, g->docker_root ? g->docker_root
+		rc = lb_carry_stage_container(o.layout_dir, g->docker_root ? g->docker_root
 								    : LB_DOCKER_DEFAULT_ROOT,
 					      res->container_id, res->manifest_digest, with_volumes,
 					      0, NULL, &carried, &err);
 	if (!rc && with_spec && g->verbosity >= 0)
-		fprintf(stderr, "lifeboat: %s: its spec%s beside the image in %s (ref %s), for "
+		fprintf(stderr, "lifeboat: %s: its spec%s beside the image in %s (%s), for "
 				"'migrate restore %s'\n",
 			res->container_name, carried.volumes_carried ? " and named volumes" : "",
-			output, LB_CARRY_LAYOUT_REF, output);
+			output, archive ? LB_CARRY_ARCHIVE_DIR : "ref " LB_CARRY_LAYOUT_REF, output);
 	if (!rc && archive) {
 		char deftag[300];
 		snprintf(deftag, sizeof(deftag), "%s:lifeboat", res->container_name);
-		rc = lb_docker_archive_from_layout(staged, NULL, output, tag ? tag : deftag, &err);
+		/* with the spec, the stage holds two refs: the image is "latest" */
+		rc = lb_docker_archive_from_layout(staged, with_spec ? "latest" : NULL, output,
+						   tag ? tag : deftag, with_spec, &err);
 		if (!rc)
 			rc = lb_staged_layout_remove(staged, &err);
 	}

@@ -110,7 +110,7 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 		/* RepoTags wants name:tag; a digest reference gets no tag. */
 		bool by_digest = strchr(tag, '@') != NULL;
 		rc = lb_docker_archive_from_layout(staged, NULL, archive_path,
-						   by_digest ? NULL : tag, &err);
+						   by_digest ? NULL : tag, false, &err);
 	}
 	if (!rc && archive)
 		rc = lb_staged_layout_remove(staged, &err);

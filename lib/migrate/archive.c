@@ -1,5 +1,6 @@
 /* lifeboat: docker-archive from an OCI layout (see archive.h). */
 #include "migrate/archive.h"
+#include "migrate/carry.h"
 
 #include "oci/digest.h"
 #include "oci/layout.h"
@@ -124,8 +125,63 @@ static int write_archive(struct archive *a, const struct lb_oci_layout *l, json_
 	return rc;
 }
 
+/* The carry artifact (migrate/carry.h) as an OCI layout of its own under
+ * lifeboat/ in the archive: docker load reads manifest.json and ignores it;
+ * migrate restore ARCHIVE reads it. */
+static int write_carry(struct archive *a, const struct lb_oci_layout *l, struct lb_err *err)
+{
+	char mdigest[LB_DIGEST_CAP], mtype[128], name[128];
+	uint64_t msize;
+	char *mtext = NULL;
+	size_t mlen;
+	int rc = lb_oci_layout_resolve(l, LB_CARRY_LAYOUT_REF, mdigest, mtype, &msize, err);
+	if (!rc)
+		rc = lb_oci_layout_read_blob(l, mdigest, LB_OCI_SMALL_MAX, &mtext, &mlen, err);
+	json_t *m = rc ? NULL : json_loadb(mtext, mlen, 0, NULL);
+	if (!rc && !json_is_object(m))
+		rc = lb_fail(err, LB_EINTEGRITY, "%s: the spec's manifest is no JSON object",
+			     lb_oci_layout_path(l));
+	json_t *idx = rc ? NULL
+			 : json_pack("{s:i, s:[{s:s, s:s, s:I, s:{s:s}}]}", "schemaVersion", 2,
+				     "manifests", "mediaType", mtype, "digest", mdigest, "size",
+				     (json_int_t)msize, "annotations", LB_OCI_REF_ANNOTATION,
+				     LB_CARRY_LAYOUT_REF);
+	char *itext = idx ? json_dumps(idx, JSON_COMPACT) : NULL;
+	static const char layout_file[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	if (!rc && !itext)
+		rc = lb_fail(err, LB_EFAIL, "out of memory");
+	if (!rc)
+		rc = add_mem(a, "lifeboat/oci-layout", layout_file, strlen(layout_file), err);
+	if (!rc)
+		rc = add_mem(a, "lifeboat/index.json", itext, strlen(itext), err);
+	if (!rc) {
+		snprintf(name, sizeof(name), "lifeboat/blobs/sha256/%s", mdigest + 7);
+		rc = add_mem(a, name, mtext, mlen, err);
+	}
+	const char *cfg = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	if (!rc && lb_digest_valid(cfg)) {
+		snprintf(name, sizeof(name), "lifeboat/blobs/sha256/%s", cfg + 7);
+		rc = add_blob(a, l, name, cfg, err);
+	}
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(m, "layers"), i, d) {
+		const char *ld = json_string_value(json_object_get(d, "digest"));
+		if (rc || !lb_digest_valid(ld))
+			break;
+		snprintf(name, sizeof(name), "lifeboat/blobs/sha256/%s", ld + 7);
+		rc = add_blob(a, l, name, ld, err);
+	}
+	free(itext);
+	json_decref(idx);
+	json_decref(m);
+	free(mtext);
+	return rc;
+}
+
 int lb_docker_archive_from_layout(const char *layout_dir, const char *ref_name,
-				  const char *out_path, const char *repo_tag, struct lb_err *err)
+				  const char *out_path, const char *repo_tag, bool with_carry,
+				  struct lb_err *err)
 {
 	struct lb_oci_layout *l = NULL;
 	int rc = lb_oci_layout_open(layout_dir, &l, err);
@@ -161,6 +217,8 @@ int lb_docker_archive_from_layout(const char *layout_dir, const char *ref_name,
 			rc = lb_fail(err, LB_EFAIL, "%s: %s", tmp, archive_error_string(a));
 		if (!rc)
 			rc = write_archive(a, l, manifest, repo_tag, err);
+		if (!rc && with_carry)
+			rc = write_carry(a, l, err);
 		if (a && archive_write_close(a) != ARCHIVE_OK && !rc)
 			rc = lb_fail(err, LB_EFAIL, "%s: %s", tmp, archive_error_string(a));
 		if (fd >= 0) {

@@ -10,9 +10,14 @@
 
 #include "util/error.h"
 
+#include <stdbool.h>
+
 /* ref_name: the layout's image (NULL: its only one); repo_tag: RepoTags[0]
- * ("name:tag"), or NULL for none. */
+ * ("name:tag"), or NULL for none. with_carry: the layout's container spec
+ * (migrate/carry.h, ref lifeboat-spec) goes in too, as an OCI layout under
+ * lifeboat/ (docker load ignores it; migrate restore ARCHIVE reads it). */
 int lb_docker_archive_from_layout(const char *layout_dir, const char *ref_name,
-				  const char *out_path, const char *repo_tag, struct lb_err *err);
+				  const char *out_path, const char *repo_tag, bool with_carry,
+				  struct lb_err *err);
 
 #endif

@@ -27,6 +27,8 @@
 #define LB_CARRY_ANN_DEST "io.lifeboat.volume.destination"
 /* Its name in a layout's index.json (a stage, or an evacuation's output). */
 #define LB_CARRY_LAYOUT_REF "lifeboat-spec"
+/* Where a docker-archive holds it: an OCI layout in this directory. */
+#define LB_CARRY_ARCHIVE_DIR "lifeboat/"
 #define LB_CARRY_TAG_CAP 96
 #define LB_CARRY_MAX_VOLUMES 1024
 

@@ -13,6 +13,8 @@
 #include "registry/ref.h"
 #include "util/fs.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -270,6 +272,161 @@ static int connect_networks(struct lb_engine *e, const json_t *spec, const char 
 	return LB_OK;
 }
 
+static int verify_volumes(const char *dir, const struct lb_carry *carry, struct lb_err *err)
+{
+	struct lb_oci_layout *l = NULL;
+	int rc = lb_oci_layout_open(dir, &l, err);
+	for (size_t i = 0; !rc && i < carry->n_volumes; i++)
+		if ((rc = lb_oci_layout_blob_verify(l, carry->volumes[i].digest, err)))
+			lb_err_wrap(err, "volume %s", carry->volumes[i].name);
+	lb_oci_layout_close(l);
+	return rc;
+}
+
+static bool is_regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The names of the lifeboat/ layout an archive may hold, and nothing else:
+ * no name from the archive reaches a path otherwise. */
+static bool carry_entry_name(const char *rest)
+{
+	if (!strcmp(rest, "oci-layout") || !strcmp(rest, "index.json"))
+		return true;
+	if (strncmp(rest, "blobs/sha256/", 13) || strlen(rest + 13) != 64)
+		return false;
+	for (const char *p = rest + 13; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static int unpack_entry(struct archive *a, int stage_fd, const char *rest, const char *what,
+			struct lb_err *err)
+{
+	int fd = openat(stage_fd, rest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lb_fail_errno(err, errno == EEXIST ? LB_EINTEGRITY : LB_EFAIL, errno,
+				     "%s: lifeboat/%s%s", what, rest,
+				     errno == EEXIST ? ": twice in the archive" : "");
+	char buf[1 << 16];
+	la_ssize_t n;
+	int rc = LB_OK;
+	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: unpacking lifeboat/%s", what,
+					   rest);
+			break;
+		}
+	if (!rc && n < 0)
+		rc = lb_fail(err, LB_EINTEGRITY, "%s: lifeboat/%s: %s", what, rest,
+			     archive_error_string(a));
+	close(fd);
+	return rc;
+}
+
+/* A docker-archive 'migrate commit --format docker-archive --with-spec'
+ * wrote: manifest.json names the image (RepoTags[0]); lifeboat/ holds the
+ * spec and volumes as an OCI layout, unpacked into a stage of our own and
+ * read from there (every digest checked before use). */
+static int read_archive(const struct lb_restore_opts *o, char stage[PATH_MAX],
+			struct lb_carry *carry, struct lb_restore_result *res, struct lb_err *err)
+{
+	const char *root = o->stage_root ? o->stage_root : LB_RESTORE_STAGE_ROOT;
+	int rc = lb_mkdir_p(root, 0700, err);
+	if (rc)
+		return rc;
+	snprintf(stage, PATH_MAX, "%s/archive-XXXXXX", root);
+	if (!mkdtemp(stage)) {
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: mkdtemp", stage);
+		stage[0] = '\0';
+		return rc;
+	}
+	int sfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0 || mkdirat(sfd, "blobs", 0700) || mkdirat(sfd, "blobs/sha256", 0700)) {
+		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: mkdir", stage);
+		if (sfd >= 0)
+			close(sfd);
+		return rc;
+	}
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_all(a); /* docker save | gzip, too */
+	archive_read_support_format_tar(a);
+	char *manifest = NULL;
+	size_t mlen = 0;
+	if (archive_read_open_filename(a, o->source, 1 << 16) != ARCHIVE_OK)
+		rc = lb_fail(err, LB_EINTEGRITY, "%s: not a tar: %s", o->source,
+			     archive_error_string(a));
+	struct archive_entry *ent;
+	int r = ARCHIVE_EOF;
+	while (!rc && (r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ent);
+		if (!name || archive_entry_filetype(ent) != AE_IFREG)
+			continue;
+		if (!strncmp(name, "./", 2))
+			name += 2;
+		if (!strcmp(name, "manifest.json") && !manifest) {
+			la_int64_t sz = archive_entry_size(ent);
+			if (sz < 0 || sz > (la_int64_t)LB_OCI_SMALL_MAX || !(manifest = malloc((size_t)sz + 1)))
+				rc = lb_fail(err, LB_EINTEGRITY, "%s: manifest.json of %lld bytes",
+					     o->source, (long long)sz);
+			else if (archive_read_data(a, manifest, (size_t)sz) != sz)
+				rc = lb_fail(err, LB_EINTEGRITY, "%s: manifest.json: %s", o->source,
+					     archive_error_string(a));
+			mlen = (size_t)(sz < 0 ? 0 : sz);
+		} else if (!strncmp(name, LB_CARRY_ARCHIVE_DIR, strlen(LB_CARRY_ARCHIVE_DIR)) &&
+			   carry_entry_name(name + strlen(LB_CARRY_ARCHIVE_DIR)))
+			rc = unpack_entry(a, sfd, name + strlen(LB_CARRY_ARCHIVE_DIR), o->source, err);
+	}
+	if (!rc && r != ARCHIVE_EOF)
+		rc = lb_fail(err, LB_EINTEGRITY, "%s: %s", o->source, archive_error_string(a));
+	archive_read_free(a);
+	close(sfd);
+	json_t *m = !rc && manifest ? json_loadb(manifest, mlen, 0, NULL) : NULL;
+	const char *tag = json_string_value(
+		json_array_get(json_object_get(json_array_get(m, 0), "RepoTags"), 0));
+	if (!rc && !manifest)
+		rc = lb_fail(err, LB_EINTEGRITY, "%s: no manifest.json: not a docker-archive",
+			     o->source);
+	else if (!rc && !tag)
+		rc = lb_fail(err, LB_EINTEGRITY, "%s: manifest.json names no image tag (RepoTags)",
+			     o->source);
+	if (!rc)
+		snprintf(res->image_ref, sizeof(res->image_ref), "%s", tag);
+	json_decref(m);
+	free(manifest);
+	struct lb_oci_layout *l = NULL;
+	if (!rc)
+		rc = lb_oci_layout_open(stage, &l, err);
+	if (rc == LB_ENOTFOUND || (!rc && (rc = lb_carry_read(l, LB_CARRY_LAYOUT_REF, carry, err)) ==
+						  LB_ENOTFOUND))
+		lb_err_wrap(err, "%s: no container spec in the archive (commit it with --with-spec)",
+			    o->source);
+	lb_oci_layout_close(l);
+	if (!rc)
+		snprintf(res->image_digest, sizeof(res->image_digest), "%s", carry->image_digest);
+	return rc;
+}
+
+/* The operator's archive itself to POST /images/load (docker load ignores
+ * lifeboat/); the engine checks every layer's diff id. */
+static int engine_load_file(struct lb_engine *e, const char *path, struct lb_restore_result *res,
+			    struct lb_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: open", path);
+	int rc = lb_engine_image_load(e, fd, NULL, NULL, err);
+	close(fd);
+	json_t *img = NULL;
+	if (!rc && (rc = lb_engine_image_inspect(e, res->image_ref, &img, err)))
+		lb_err_wrap(err, "the engine loaded %s but has no %s", path, res->image_ref);
+	json_decref(img);
+	return rc;
+}
+
 static bool is_layout_dir(const char *path)
 {
 	char marker[PATH_MAX + 16];
@@ -322,7 +479,7 @@ static int engine_load(const struct lb_restore_opts *o, struct lb_engine *e, con
 	lb_oci_layout_close(l);
 	snprintf(tmp, sizeof(tmp), "%s/%.64s.docker-archive.tar", root, res->image_digest + 7);
 	if (!rc)
-		rc = lb_docker_archive_from_layout(layout, ref_name, tmp, res->image_ref, err);
+		rc = lb_docker_archive_from_layout(layout, ref_name, tmp, res->image_ref, false, err);
 	int fd = rc ? -1 : open(tmp, O_RDONLY | O_CLOEXEC);
 	if (!rc && fd < 0)
 		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: open", tmp);
@@ -387,13 +544,19 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 	struct created c = {0};
 	char stage[PATH_MAX] = "", repo_at_digest[1024], tmp_name[300];
 	json_t *spec = NULL, *existing = NULL, *body = NULL, *warn = NULL;
-	bool *fill = NULL, from_layout = is_layout_dir(o->source), ours = !from_layout;
-	int rc = from_layout ? read_layout(o, stage, &carry, res, err)
-			     : lb_image_ref_parse(o->source, &ref, err);
+	bool *fill = NULL, from_archive = is_regular_file(o->source);
+	bool from_layout = from_archive || is_layout_dir(o->source), ours = !from_layout;
+	int rc = from_archive  ? read_archive(o, stage, &carry, res, err)
+		 : from_layout ? read_layout(o, stage, &carry, res, err)
+			       : lb_image_ref_parse(o->source, &ref, err);
 	if (!rc && !from_layout)
 		rc = fetch_carry(o, &ref, &reg, stage, &carry, res, err);
 	if (!rc && !(rc = lb_spec_check(carry.spec, "the carried spec", err)))
 		spec = json_incref(carry.spec);
+	/* A pull checked every digest; a layout's or an archive's blobs are
+	 * checked here, before anything is created on the engine. */
+	if (!rc && from_layout)
+		rc = verify_volumes(stage, &carry, err);
 	if (!rc)
 		rc = lb_engine_open(o->host, &e, err);
 	if (rc)
@@ -439,8 +602,9 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 
 	say(o, "%s: %s %s on %s", res->name, from_layout ? "loading" : "pulling", res->image_ref,
 	    res->engine);
-	if ((rc = from_layout ? engine_load(o, e, stage, res, err)
-			      : engine_pull(e, reg, repo_at_digest, res, err)))
+	if ((rc = from_archive  ? engine_load_file(e, o->source, res, err)
+		  : from_layout ? engine_load(o, e, stage, res, err)
+				: engine_pull(e, reg, repo_at_digest, res, err)))
 		goto out;
 	if ((rc = adapt(e, spec, res->image_ref, &body, res, err)))
 		goto out;
@@ -481,7 +645,9 @@ int lb_migrate_restore(const struct lb_restore_opts *o, struct lb_restore_result
 undo:
 	undo(e, &c, res);
 out:
-	if (!rc && stage[0] && ours) {
+	/* A registry's stage stays after a failure (the rerun resumes its
+	 * pulls); an archive's is only what was unpacked from it. */
+	if (stage[0] && ((!rc && ours) || from_archive)) {
 		struct lb_err e2;
 		if (lb_staged_layout_remove(stage, &e2))
 			json_array_append_new(res->warnings, json_string(e2.msg));

@@ -340,6 +340,38 @@ int lb_oci_layout_set_ref(struct lb_oci_layout *l, const char *ref_name, const c
 	return rc;
 }
 
+int lb_oci_layout_blob_verify(const struct lb_oci_layout *l, const char *digest,
+			      struct lb_err *err)
+{
+	int fd;
+	uint64_t size;
+	int rc = lb_oci_layout_blob_open(l, digest, &fd, &size, err);
+	if (rc)
+		return rc;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], h[32];
+	ssize_t n = 0;
+	if (!md) {
+		close(fd);
+		return lb_fail(err, LB_EFAIL, "out of memory");
+	}
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	int saved = errno;
+	EVP_DigestFinal_ex(md, h, NULL);
+	EVP_MD_CTX_free(md);
+	close(fd);
+	if (n < 0)
+		return lb_fail_errno(err, LB_EFAIL, saved, "%s: blob %s: read", l->path, digest);
+	char got[LB_DIGEST_CAP];
+	lb_digest_format(h, got);
+	if (strcmp(got, digest))
+		return lb_fail(err, LB_EINTEGRITY, "%s: blob %s holds %s: corrupt", l->path, digest,
+			       got);
+	return LB_OK;
+}
+
 int lb_oci_layout_name_of(const struct lb_oci_layout *l, const char *digest, char *name_out,
 			  size_t cap, struct lb_err *err)
 {

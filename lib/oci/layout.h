@@ -62,6 +62,11 @@ int lb_oci_layout_resolve(const struct lb_oci_layout *l, const char *ref_name,
 			  char digest_out[LB_DIGEST_CAP], char media_type_out[128],
 			  uint64_t *size_out, struct lb_err *err);
 
+/* Reads blob `digest` whole and checks its sha256 (LB_EINTEGRITY if it
+ * differs), for a blob about to be used that no pull has checked. */
+int lb_oci_layout_blob_verify(const struct lb_oci_layout *l, const char *digest,
+			      struct lb_err *err);
+
 /* The ref name index.json gives the manifest `digest` (its first, if
  * several): LB_ENOTFOUND when no named entry has it. */
 int lb_oci_layout_name_of(const struct lb_oci_layout *l, const char *digest, char *name_out,

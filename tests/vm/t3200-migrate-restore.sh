@@ -183,6 +183,28 @@ test_expect_success "that layout pushed as it is carries its spec too: restore f
 	tree_sums /scratch/docker2/volumes/appdata/_data >got.sums && expect_file_same '$S'/src/appdata.sums got.sums
 '
 
+test_expect_success "commit --format docker-archive --with-volumes, restore the archive: the same settings and volume" '
+	"$LIFEBOAT" migrate commit app --format docker-archive -o /scratch/app.tar --tag app:archived --with-volumes 2>/dev/null &&
+	tar -tf /scratch/app.tar | grep -qx "lifeboat/index.json" &&
+	{ docker2 rm -f app; docker2 volume rm appdata; } >/dev/null 2>&1
+	"$LIFEBOAT" migrate restore /scratch/app.tar --host unix://'$S2' >/dev/null &&
+	expect_eq app:archived "$(docker2 inspect -f "{{.Config.Image}}" app)" "the image, by the archive'"'"'s tag" &&
+	jq -S "$KEPT" '$S'/src/app.inspect.json >want && docker2 inspect app | jq -S "$KEPT" >got &&
+	expect_file_same want got &&
+	tree_sums /scratch/docker2/volumes/appdata/_data >got.sums && expect_file_same '$S'/src/appdata.sums got.sums &&
+	! ls -d /var/lib/lifeboat/restore/archive-* 2>/dev/null
+'
+
+test_expect_success "a layout whose volume blob was changed: exit 5 before anything is created" '
+	rm -rf /scratch/bad.oci && cp -r /scratch/app.oci /scratch/bad.oci &&
+	art=$(jq -r ".manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == \"lifeboat-spec\") | .digest" /scratch/bad.oci/index.json) &&
+	vb=$(jq -r ".layers[0].digest" /scratch/bad.oci/blobs/sha256/${art#sha256:}) &&
+	printf "\377" | dd of=/scratch/bad.oci/blobs/sha256/${vb#sha256:} bs=1 seek=40 conv=notrunc 2>/dev/null &&
+	{ docker2 rm -f app; docker2 volume rm appdata; } >/dev/null 2>&1
+	expect_exit 5 "$LIFEBOAT" migrate restore /scratch/bad.oci --host unix://'$S2' &&
+	! docker2 inspect app >/dev/null 2>&1 && ! docker2 volume inspect appdata >/dev/null 2>&1
+'
+
 test_expect_success "podman's Docker-compatible service: restore app there too" '
 	mkdir -p /run/podman /scratch/podman &&
 	printf "[[registry]]\nlocation = \"%s\"\ninsecure = true\n" "$REG" >/scratch/podman/registries.conf &&
