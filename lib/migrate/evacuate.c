@@ -128,6 +128,8 @@ static int choose(const struct lb_evacuate_opts *o, struct lb_plan *plan, bool *
 	return rc;
 }
 
+struct run;
+
 /* What one container's push needs from the plan, copied out under the
  * plan's lock, and what it brings back. */
 struct job {
@@ -138,6 +140,7 @@ struct job {
 	/* results */
 	char digest[LB_DIGEST_CAP], spec_digest[LB_DIGEST_CAP];
 	json_t *spec;
+	struct run *run;
 };
 
 static void add_candidate(struct job *j, const char *mine_domain, const char *ref)
@@ -155,28 +158,15 @@ static void add_candidate(struct job *j, const char *mine_domain, const char *re
 	j->n_cands++;
 }
 
-/* started: the refs this run began before this one (their pushes, one at a
- * time, may have ended by the time this one uploads: a HEAD tells). */
-static void job_prepare(const struct lb_plan *plan, const struct lb_plan_entry *e,
-			char (*started)[512], size_t n_started, struct job *j)
+static void job_prepare(const struct lb_plan_entry *e, struct job *j)
 {
 	memset(j, 0, sizeof(*j));
 	snprintf(j->name, sizeof(j->name), "%s", e->name);
 	snprintf(j->id, sizeof(j->id), "%s", e->id);
 	snprintf(j->ref, sizeof(j->ref), "%s", e->ref);
-	struct lb_image_ref mine;
-	struct lb_err e2;
-	if (lb_image_ref_parse(e->ref, &mine, &e2))
-		return;
-	/* Layers this evacuation sent already (a shared base image) are mounted
-	 * from the repository that has them, never uploaded again. */
-	for (size_t i = 0; i < plan->n_entries; i++)
-		if (plan->entries[i].status == LB_PLAN_PUSHED && strcmp(plan->entries[i].ref, e->ref))
-			add_candidate(j, mine.domain, plan->entries[i].ref);
-	for (size_t i = 0; i < n_started; i++)
-		if (strcmp(started[i], e->ref))
-			add_candidate(j, mine.domain, started[i]);
 }
+
+static void push_hook(void *ctx, bool before, struct lb_image_xfer_opts *x, bool ok);
 
 static int job_push(const struct lb_evacuate_opts *o, pthread_mutex_t *commit_lock,
 		    pthread_mutex_t *push_lock, struct job *j, struct lb_err *err)
@@ -195,14 +185,13 @@ static int job_push(const struct lb_evacuate_opts *o, pthread_mutex_t *commit_lo
 	struct lb_push_container_opts po = {.commit = o->commit, .reg = reg, .ref = &ref,
 					    .staging_root = o->staging_root, .with_spec = true,
 					    .with_volumes = o->with_volumes,
-					    .commit_lock = commit_lock, .push_lock = push_lock};
+					    .commit_lock = commit_lock, .push_lock = push_lock,
+					    .push_hook = push_hook, .hook_ctx = j};
 	po.commit.data_root = o->data_root;
 	po.commit.daemon_json = o->daemon_json;
 	po.commit.container = j->id;
 	po.xfer.jobs = 3;
 	po.xfer.state_fd = -1;
-	po.xfer.mount_candidates = j->cands;
-	po.xfer.n_mount_candidates = j->n_cands;
 	struct lb_image_xfer x = {0};
 	struct lb_push_container_result *pr = calloc(1, sizeof(*pr));
 	rc = pr ? lb_migrate_push_container(&po, &x, pr, err) : lb_fail(err, LB_EFAIL, "out of memory");
@@ -259,12 +248,35 @@ struct run {
 	const bool *chosen;
 	struct lb_evacuate_summary *sum;
 	pthread_mutex_t plan_lock, commit_lock, push_lock;
-	char (*started)[512]; /* refs in the order this run began them */
-	size_t n_started;
+	/* Repositories that hold what a push put there: the plan's pushed
+	 * entries at the start, then each push of this run as it ends, under
+	 * the push lock, so the next push mounts a shared layer from one of
+	 * them (the last 64). */
+	char (*done)[512];
+	size_t n_done;
 	size_t next;
 	int rc; /* the first error that stops the run (the plan cannot be stored) */
 	struct lb_err err;
 };
+
+static void push_hook(void *ctx, bool before, struct lb_image_xfer_opts *x, bool ok)
+{
+	struct job *j = ctx;
+	struct run *r = j->run;
+	struct lb_image_ref mine;
+	struct lb_err e2;
+	pthread_mutex_lock(&r->plan_lock);
+	if (before && r->done && !lb_image_ref_parse(j->ref, &mine, &e2)) {
+		j->n_cands = 0;
+		for (size_t i = r->n_done; i-- > 0 && j->n_cands < 64;)
+			if (strcmp(r->done[i], j->ref))
+				add_candidate(j, mine.domain, r->done[i]);
+		x->mount_candidates = j->cands;
+		x->n_mount_candidates = j->n_cands;
+	} else if (!before && ok && r->done)
+		snprintf(r->done[r->n_done++], 512, "%s", j->ref);
+	pthread_mutex_unlock(&r->plan_lock);
+}
 
 static void *worker(void *arg)
 {
@@ -285,9 +297,8 @@ static void *worker(void *arg)
 		if ((r->rc = lb_plan_mark_started(r->plan, e->name, &r->err)) ||
 		    (r->rc = store(r->o, r->plan, &r->err)))
 			break;
-		if (r->started)
-			snprintf(r->started[r->n_started++], 512, "%s", e->ref);
-		job_prepare(r->plan, e, r->started, r->n_started, j);
+		job_prepare(e, j);
+		j->run = r;
 		pthread_mutex_unlock(&r->plan_lock);
 		struct lb_err one = {0};
 		int prc = job_push(r->o, &r->commit_lock, &r->push_lock, j, &one);
@@ -350,7 +361,10 @@ int lb_migrate_evacuate(const struct lb_evacuate_opts *o, struct lb_evacuate_sum
 	pthread_mutex_init(&r.plan_lock, NULL);
 	pthread_mutex_init(&r.commit_lock, NULL);
 	pthread_mutex_init(&r.push_lock, NULL);
-	r.started = calloc(plan.n_entries + 1, sizeof(*r.started));
+	r.done = calloc(plan.n_entries + 1, sizeof(*r.done));
+	for (size_t i = 0; r.done && i < plan.n_entries; i++)
+		if (plan.entries[i].status == LB_PLAN_PUSHED)
+			snprintf(r.done[r.n_done++], 512, "%s", plan.entries[i].ref);
 	unsigned n = o->jobs ? o->jobs : 1;
 	pthread_t th[16];
 	unsigned started = 0;
@@ -364,7 +378,7 @@ int lb_migrate_evacuate(const struct lb_evacuate_opts *o, struct lb_evacuate_sum
 	pthread_mutex_destroy(&r.plan_lock);
 	pthread_mutex_destroy(&r.commit_lock);
 	pthread_mutex_destroy(&r.push_lock);
-	free(r.started);
+	free(r.done);
 	if (!rc && r.rc) {
 		rc = r.rc;
 		*err = r.err;

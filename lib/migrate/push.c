@@ -115,6 +115,12 @@ static int load_stage(const char *dir, json_t **map, bool *found, struct lb_err 
 	if (access(path, F_OK) != 0)
 		return LB_OK;
 	snprintf(path, sizeof(path), "%.*s/" HINTS_FILE, PATH_MAX - 1, dir);
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		/* The hints are written when the commit has ended: without them
+		 * the commit was cut (kill -9) and its layout is not to be
+		 * trusted. Lifeboat's own files go; the commit runs again. */
+		return lb_staged_layout_remove(dir, err);
+	}
 	json_error_t je;
 	json_t *m = json_load_file(path, 0, &je);
 	if (!json_is_object(m)) {
@@ -203,6 +209,8 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 		pthread_mutex_lock(o->push_lock);
 	if (!rc)
 		rc = lb_oci_layout_open(res->stage_dir, &l, err);
+	if (!rc && o->push_hook)
+		o->push_hook(o->hook_ctx, true, &o->xfer, false);
 	if (!rc) {
 		/* The stage may hold the carried artifact too: name the image. */
 		o->xfer.layout_ref = o->commit.ref_name ? o->commit.ref_name : "latest";
@@ -212,6 +220,8 @@ int lb_migrate_push_container(struct lb_push_container_opts *o, struct lb_image_
 	}
 	if (!rc && o->with_spec)
 		rc = push_carry(o, l, data_root, xres->manifest_digest, res, err);
+	if (o->push_hook)
+		o->push_hook(o->hook_ctx, false, &o->xfer, rc == LB_OK);
 	if (o->push_lock)
 		pthread_mutex_unlock(o->push_lock);
 	lb_oci_layout_close(l);

@@ -36,6 +36,11 @@ struct lb_push_container_opts {
 	 * container sent is in its repository before the next looks for it
 	 * there (mount_candidates) instead of uploading it again. NULL: none. */
 	pthread_mutex_t *push_lock;
+	/* Called under push_lock: before the uploads (may set xfer's
+	 * mount_candidates from what other pushes of the run left), and after
+	 * them with their result (ok). NULL: none. */
+	void (*push_hook)(void *ctx, bool before, struct lb_image_xfer_opts *xfer, bool ok);
+	void *hook_ctx;
 };
 
 struct lb_push_container_result {
