@@ -1,5 +1,6 @@
 /* lifeboat migrate commit (see commit.h). */
 #include "migrate/commit.h"
+#include "util/say.h"
 
 #include "docker/dockerd.h"
 #include "snapshot/create.h"
@@ -37,19 +38,8 @@ struct commit_ctx {
 	struct lb_oci_layout *layout;
 };
 
-static void say(const struct commit_ctx *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(const struct commit_ctx *x, const char *fmt, ...)
-{
-	if (!x->o->say)
-		return;
-	char line[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	x->o->say(x->o->say_ctx, line);
-}
+/* say(x, ...): an operator line through the caller's callback (util/say.h). */
+#define say(x, ...) lb_sayf((x)->o->say, (x)->o->say_ctx, __VA_ARGS__)
 
 /* A path under the data root; one longer than PATH_MAX is no path Docker
  * wrote. */

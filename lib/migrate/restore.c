@@ -1,5 +1,6 @@
 /* lifeboat migrate restore (see restore.h). */
 #include "migrate/restore.h"
+#include "util/say.h"
 #include "engine/engine.h"
 #include "migrate/archive.h"
 #include "migrate/carry.h"
@@ -31,19 +32,8 @@ struct created {
 	size_t n_volumes;
 };
 
-static void say(const struct lb_restore_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(const struct lb_restore_opts *o, const char *fmt, ...)
-{
-	if (!o->say)
-		return;
-	char line[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	o->say(o->say_ctx, line);
-}
+/* say(o, ...): an operator line through the caller's callback (util/say.h). */
+#define say(o, ...) lb_sayf((o)->say, (o)->say_ctx, __VA_ARGS__)
 
 /* Undoes this run's creations, newest first; the error that made us undo is
  * the one reported, so failures here only add a warning. */
