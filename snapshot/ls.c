@@ -22,8 +22,8 @@ static const struct lb_table_column cols[] = {
 	[C_SIZE] = {"SIZE", "virtual size", 0.05, LB_COL_RIGHT},
 	[C_MAPPED] = {"MAPPED", "bytes the pool maps for the snapshot (shared or not)", 0.05,
 		      LB_COL_RIGHT},
-	[C_STATE] = {"STATE", "ready; pending (being taken, or a killed create); missing (not in "
-			      "the pool)",
+	[C_STATE] = {"STATE", "ready; pending (being taken, or a killed create); importing (being "
+			      "imported, or a killed import: snapshot rm); missing (not in the pool)",
 		     0.05, 0},
 	[C_FREEZE] = {"FREEZE", "how long the container's filesystem was frozen", 0.05,
 		      LB_COL_RIGHT},
@@ -82,6 +82,8 @@ static const char *state_of(const struct lb_snapshot_list *l, const struct lb_sn
 {
 	if (r->rec.state == LB_SNAP_PENDING)
 		return "pending";
+	if (r->rec.state == LB_SNAP_IMPORTING)
+		return "importing";
 	return l->pool_read && !r->in_pool ? "missing" : "ready";
 }
 

@@ -62,7 +62,7 @@ static int on_device(void *ctx, const struct lb_thin_device *dev, struct lb_err 
 		sn->dev_id = dev->dev_id;
 		snprintf(sn->name, sizeof(sn->name), "%s", snap->name);
 		snprintf(sn->container, sizeof(sn->container), "%s", snap->container);
-		sn->pending = snap->state == LB_SNAP_PENDING;
+		sn->pending = snap->state != LB_SNAP_READY; /* pending or importing */
 		return 0;
 	}
 	if ((in->n_devices & (in->n_devices - 1)) == 0) { /* 0, 1, 2, 4...: grow */

@@ -120,9 +120,10 @@ static int check_record(const struct lb_snap_record *r, const char *origin, int 
 		return bad_field(err, code, origin, "created_unix", num,
 				 "a time in 1970..9999 (seconds since the epoch)");
 	}
-	if (r->state != LB_SNAP_PENDING && r->state != LB_SNAP_READY) {
+	if (r->state != LB_SNAP_PENDING && r->state != LB_SNAP_READY &&
+	    r->state != LB_SNAP_IMPORTING) {
 		snprintf(num, sizeof(num), "%d", (int)r->state);
-		return bad_field(err, code, origin, "state", num, "pending or ready");
+		return bad_field(err, code, origin, "state", num, "pending, ready or importing");
 	}
 	return LB_OK;
 }
@@ -324,7 +325,7 @@ int lb_snap_default_name(const struct lb_snap_catalog *cat, const char *containe
 
 static const char *state_name(enum lb_snap_state s)
 {
-	return s == LB_SNAP_READY ? "ready" : "pending";
+	return s == LB_SNAP_READY ? "ready" : s == LB_SNAP_IMPORTING ? "importing" : "pending";
 }
 
 void *lb_snap_record_json(const struct lb_snap_record *r)
@@ -446,8 +447,11 @@ static int parse_record(const char *origin, size_t index, const json_t *obj,
 		r->state = LB_SNAP_READY;
 	else if (!strcmp(state, "pending"))
 		r->state = LB_SNAP_PENDING;
+	else if (!strcmp(state, "importing"))
+		r->state = LB_SNAP_IMPORTING;
 	else
-		return bad_field(err, LB_EINTEGRITY, origin, "state", state, "pending or ready");
+		return bad_field(err, LB_EINTEGRITY, origin, "state", state,
+				 "pending, ready or importing");
 	/* Out of range becomes -1, which check_record refuses by name. */
 	r->created_unix = created_unix > (uint64_t)LB_SNAP_MAX_UNIX ? -1 : (int64_t)created_unix;
 	char rec_origin[256];

@@ -13,7 +13,9 @@
  * A record is written "pending" BEFORE the kernel is sent create_snap (its
  * device id is taken from then on) and "ready" after. A pending record is a
  * device that may or may not exist: readers keep it, count its id as used,
- * and leave it to the device side to resolve; it is never garbage.
+ * and leave it to the device side to resolve; it is never garbage. An
+ * imported snapshot is "importing" from before create_thin until its last
+ * byte is written; one a killed import left stays so until `snapshot rm`.
  *
  * Parsing is strict: a version other than 1 is LB_EINTEGRITY ("newer than
  * this lifeboat"), unknown keys, wrong types, duplicate names, uuids or device
@@ -49,8 +51,11 @@
 #define LB_SNAP_RFC3339_LEN 20
 
 enum lb_snap_state {
-	LB_SNAP_PENDING, /* id taken; the device may or may not exist */
-	LB_SNAP_READY,   /* the kernel made the device */
+	LB_SNAP_PENDING,   /* id taken; the device may or may not exist */
+	LB_SNAP_READY,     /* the kernel made the device */
+	LB_SNAP_IMPORTING, /* `snapshot import --into` is writing it (or was killed while
+			    * it did): the device may exist, its content is not whole.
+			    * Never made ready by a reader; `snapshot rm` removes it. */
 };
 
 struct lb_snap_record {

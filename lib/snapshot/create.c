@@ -32,21 +32,6 @@ struct create_ctx {
 	struct lb_poolview pv;
 };
 
-static int read_pool(struct create_ctx *x, struct lb_err *err)
-{
-	struct lb_thinmeta *meta = NULL;
-	int rc = lb_livepool_hold(&x->pool, err);
-	if (!rc)
-		rc = lb_livepool_open_meta(&x->pool, &meta, err);
-	if (!rc)
-		rc = lb_poolview_load(meta, &x->pv, err);
-	if (meta)
-		lb_thinmeta_close(meta);
-	struct lb_err e2 = {0};
-	int rc2 = lb_livepool_unhold(&x->pool, rc ? &e2 : err);
-	return rc ? rc : rc2;
-}
-
 /* The kernel part: pending record stored, then create_snap with the origin
  * suspended if it is active, then the ready record. */
 static int snap(struct create_ctx *x, struct lb_snap_record *rec, bool *origin_active,
@@ -173,7 +158,7 @@ int lb_snapshot_create(const struct lb_snapshot_target *t, const char *container
 		goto out_sig;
 	x.pool_open = true;
 	res->pool_activated = x.pool.activated;
-	if ((rc = read_pool(&x, err)))
+	if ((rc = lb_poolview_read_live(&x.pool, &x.pv, err)))
 		goto out_pool;
 	if (!lb_poolview_has(&x.pv, x.v.device_id)) {
 		rc = lb_fail(err, LB_ENOTFOUND, "%s: its device %" PRIu32 " is not in pool %s",

@@ -57,6 +57,8 @@ struct applying {
 	bool fresh; /* the image is all holes: nothing to punch */
 	uint8_t *zeros;
 	bool can_punch;
+	bool device;          /* a block device of device_bytes: not sized, DATA written whole */
+	uint64_t device_bytes;
 };
 
 static int write_at(struct applying *a, const void *p, size_t n, uint64_t off, struct lb_err *err)
@@ -116,6 +118,14 @@ static int on_header(void *ctx, const struct lb_stream_header *h, struct lb_err 
 	if (rc)
 		return rc;
 	a->h = *h;
+	if (a->device) {
+		if (h->size_bytes != a->device_bytes)
+			return lb_fail(err, LB_EINTEGRITY,
+				       "%s: a device of %llu bytes, but %s is %llu bytes", a->name,
+				       (unsigned long long)h->size_bytes, a->out_name,
+				       (unsigned long long)a->device_bytes);
+		return 0;
+	}
 	if (!a->prev && ftruncate(a->fd, (off_t)h->size_bytes) != 0)
 		return lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot size to %llu bytes",
 				     a->out_name, (unsigned long long)h->size_bytes);
@@ -128,6 +138,8 @@ static int on_record(void *ctx, const struct lb_stream_record *r, const uint8_t 
 	struct applying *a = ctx;
 	const uint64_t off = r->vblock * a->h.block_bytes;
 	const uint64_t len = lb_stream_run_bytes(&a->h, r->vblock, r->nblocks);
+	if (a->device && r->kind == LB_STREAM_DATA) /* written whole: nothing to clear first */
+		return write_at(a, data, r->raw_bytes, off, err);
 	int rc = zero_range(a, off, len, err);
 	if (rc || r->kind != LB_STREAM_DATA)
 		return rc;
@@ -135,10 +147,10 @@ static int on_record(void *ctx, const struct lb_stream_record *r, const uint8_t 
 	return lb_image_nonzero_runs(data, r->raw_bytes, ZERO_PIECE_BYTES, write_piece, &p);
 }
 
-int lb_import_streams(const char *const *files, size_t n, int out_fd, const char *out_name,
-		      struct lb_stream_result *results, struct lb_err *err)
+static int apply_all(struct applying a, const char *const *files, size_t n,
+		     struct lb_stream_result *results, struct lb_err *err)
 {
-	struct applying a = {.fd = out_fd, .out_name = out_name, .fresh = true, .can_punch = true};
+	const char *out_name = a.out_name;
 	if (!(a.zeros = calloc(1, ZERO_BYTES)))
 		return lb_fail(err, LB_EFAIL, "%s: out of memory", out_name);
 	const struct lb_stream_reader_ops ops = {.on_header = on_header, .on_record = on_record,
@@ -160,4 +172,59 @@ int lb_import_streams(const char *const *files, size_t n, int out_fd, const char
 	}
 	free(a.zeros);
 	return rc;
+}
+
+int lb_import_streams(const char *const *files, size_t n, int out_fd, const char *out_name,
+		      struct lb_stream_result *results, struct lb_err *err)
+{
+	struct applying a = {.fd = out_fd, .out_name = out_name, .fresh = true, .can_punch = true};
+	return apply_all(a, files, n, results, err);
+}
+
+int lb_import_streams_to_device(const char *const *files, size_t n, int dev_fd,
+				const char *dev_name, uint64_t dev_bytes,
+				struct lb_stream_result *results, struct lb_err *err)
+{
+	/* A thin device cannot punch a hole that reads zeros for certain (a
+	 * discard of part of a block is dropped): zeros are written. */
+	struct applying a = {.fd = dev_fd,
+			     .out_name = dev_name,
+			     .fresh = true,
+			     .can_punch = false,
+			     .device = true,
+			     .device_bytes = dev_bytes};
+	return apply_all(a, files, n, results, err);
+}
+
+int lb_import_read_headers(const char *const *files, size_t n, struct lb_stream_header *headers,
+			   struct lb_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: cannot open",
+					     files[i]);
+		uint8_t buf[LB_STREAM_HEADER_BYTES];
+		size_t got = 0;
+		while (got < sizeof(buf)) {
+			ssize_t r = read(fd, buf + got, sizeof(buf) - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		close(fd);
+		if (got < sizeof(buf))
+			return lb_fail(err, LB_EINTEGRITY,
+				       "%s: %zu bytes, shorter than an export stream's header", files[i],
+				       got);
+		int rc = lb_stream_header_decode(buf, files[i], &headers[i], err);
+		if (!rc)
+			rc = lb_import_check_chain(i ? &headers[i - 1] : NULL, i ? files[i - 1] : NULL,
+						   &headers[i], files[i], err);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }

@@ -19,6 +19,23 @@
 int lb_import_streams(const char *const *files, size_t n, int out_fd, const char *out_name,
 		      struct lb_stream_result *results, struct lb_err *err);
 
+/* The same onto a block device of exactly the streams' virtual size that
+ * reads zeros everywhere (a thin device just made by create_thin). DATA
+ * records are written whole, zeros included: a pool that skips block
+ * zeroing would otherwise show stale bytes in the unwritten part of a newly
+ * provisioned block. Nothing is written for what a full stream says is zero
+ * or unmapped (it reads zeros already); an incremental's zero or unmapped
+ * runs are written as zeros. */
+int lb_import_streams_to_device(const char *const *files, size_t n, int dev_fd,
+				const char *dev_name, uint64_t dev_bytes,
+				struct lb_stream_result *results, struct lb_err *err);
+
+/* Reads only the header of each of files[0..n) and checks the chain as
+ * lb_import_streams will (headers[] gets them), so a wrong order, a missing
+ * file or a stream that is not one is refused before anything is made. */
+int lb_import_read_headers(const char *const *files, size_t n, struct lb_stream_header *headers,
+			   struct lb_err *err);
+
 /* Pure: may `next` follow `prev` (NULL: next is the first)? `name` names
  * next's file in the message. */
 int lb_import_check_chain(const struct lb_stream_header *prev, const char *prev_name,

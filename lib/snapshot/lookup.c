@@ -16,6 +16,11 @@ int lb_snapshot_lookup(const struct lb_docker_root *root, const char *name,
 	if (!r)
 		rc = lb_fail(err, LB_ENOTFOUND, "no snapshot named %s in pool %s (lifeboat snapshot ls)",
 			     name, root->pool_name);
+	else if (r->state == LB_SNAP_IMPORTING)
+		rc = lb_fail(err, LB_EUNSAFE,
+			     "snapshot %s is an import that did not finish; lifeboat snapshot rm %s "
+			     "removes it",
+			     name, name);
 	else if (r->state != LB_SNAP_READY)
 		rc = lb_fail(err, LB_EUNSAFE,
 			     "snapshot %s is pending (a create that did not finish); lifeboat "

@@ -2,6 +2,7 @@
 #include "snapshot/poolview.h"
 #include "docker/dataroot.h"
 #include "snapshot/idalloc.h"
+#include "snapshot/livepool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -122,4 +123,19 @@ out:
 	free(dids);
 	free(cids);
 	return rc;
+}
+
+int lb_poolview_read_live(struct lb_livepool *pool, struct lb_poolview *out, struct lb_err *err)
+{
+	struct lb_thinmeta *meta = NULL;
+	int rc = lb_livepool_hold(pool, err);
+	if (!rc)
+		rc = lb_livepool_open_meta(pool, &meta, err);
+	if (!rc)
+		rc = lb_poolview_load(meta, out, err);
+	if (meta)
+		lb_thinmeta_close(meta);
+	struct lb_err e2 = {0};
+	int rc2 = lb_livepool_unhold(pool, rc ? &e2 : err);
+	return rc ? rc : rc2;
 }

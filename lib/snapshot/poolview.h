@@ -17,6 +17,11 @@ struct lb_poolview {
 };
 
 int lb_poolview_load(struct lb_thinmeta *meta, struct lb_poolview *out, struct lb_err *err);
+
+/* The same from a live pool: its metadata snapshot held, read, released
+ * (on every path). */
+struct lb_livepool;
+int lb_poolview_read_live(struct lb_livepool *pool, struct lb_poolview *out, struct lb_err *err);
 void lb_poolview_free(struct lb_poolview *v);
 bool lb_poolview_has(const struct lb_poolview *v, uint32_t id);
 

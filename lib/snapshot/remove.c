@@ -1,5 +1,6 @@
 /* snapshot rm: the thin device out of the pool, then the record. */
 #include "snapshot/catalog_store.h"
+#include "snapshot/import_pool.h"
 #include "snapshot/create.h"
 #include "docker/dataroot.h"
 #include "docker/dockerd.h"
@@ -75,14 +76,7 @@ int lb_snapshot_remove(const struct lb_snapshot_target *t, const char *name,
 	lb_livepool_block_signals(&old);
 	if ((rc = lb_livepool_open(root, !live, t->say, t->say_ctx, &pool, err)))
 		goto out_sig;
-	struct lb_thinmeta *meta = NULL;
-	if (!(rc = lb_livepool_hold(&pool, err)) && !(rc = lb_livepool_open_meta(&pool, &meta, err)))
-		rc = lb_poolview_load(meta, &pv, err);
-	if (meta)
-		lb_thinmeta_close(meta);
-	if (!rc)
-		rc = lb_livepool_unhold(&pool, err);
-	if (rc)
+	if ((rc = lb_poolview_read_live(&pool, &pv, err)))
 		goto out_pool;
 	if (lb_poolview_has(&pv, removed->device_id)) {
 		struct active_ctx a = {.pool_major = pool.info.major,
@@ -92,6 +86,14 @@ int lb_snapshot_remove(const struct lb_snapshot_target *t, const char *name,
 		if ((rc = lb_dm_list(check_active, &a, err)) && !a.name[0])
 			goto out_pool;
 		rc = LB_OK;
+		/* An import killed while it wrote leaves its own device active:
+		 * lifeboat's, by name and by the record's state, so it goes. */
+		if (a.name[0] && removed->state == LB_SNAP_IMPORTING &&
+		    !strncmp(a.name, LB_SNAP_IMPORT_DM_PREFIX, strlen(LB_SNAP_IMPORT_DM_PREFIX))) {
+			if ((rc = lb_dm_remove(a.name, err)))
+				goto out_pool;
+			a.name[0] = '\0';
+		}
 		if (a.name[0]) {
 			rc = lb_fail(err, LB_EUNSAFE,
 				     "snapshot %s: its device is active as %s; unmount it first "

@@ -158,21 +158,6 @@ static int message_id(struct lb_livepool *p, const char *verb, uint32_t a, uint3
 	return lb_livepool_message(p, msg, err);
 }
 
-static int pool_ids(struct lb_livepool *p, struct lb_poolview *pv, struct lb_err *err)
-{
-	struct lb_thinmeta *meta = NULL;
-	int rc = lb_livepool_hold(p, err);
-	if (!rc)
-		rc = lb_livepool_open_meta(p, &meta, err);
-	if (!rc)
-		rc = lb_poolview_load(meta, pv, err);
-	if (meta)
-		lb_thinmeta_close(meta);
-	struct lb_err e2 = {0};
-	int rc2 = lb_livepool_unhold(p, rc ? &e2 : err);
-	return rc ? rc : rc2;
-}
-
 /* The old device, kept as a snapshot of the container's. */
 static int keep_old(struct lb_snap_catalog *cat, const struct journal *j,
 		    const struct lb_snap_record *snap, char kept[LB_SNAP_NAME_MAX + 1],
@@ -313,7 +298,9 @@ int lb_snapshot_rollback(const struct lb_snapshot_target *t, const char *contain
 		goto out;
 	}
 	if (snap.state != LB_SNAP_READY) {
-		rc = lb_fail(err, LB_EUNSAFE, "snapshot %s is pending; run snapshot ls first", name);
+		rc = lb_fail(err, LB_EUNSAFE, "snapshot %s is %s; run snapshot ls first", name,
+			     snap.state == LB_SNAP_IMPORTING ? "an import that did not finish"
+							     : "pending");
 		goto out;
 	}
 	lb_livepool_block_signals(&old);
@@ -328,7 +315,7 @@ int lb_snapshot_rollback(const struct lb_snapshot_target *t, const char *contain
 			     container, v.device_name);
 		goto out_pool;
 	}
-	if ((rc = pool_ids(&x.pool, &x.pv, err)))
+	if ((rc = lb_poolview_read_live(&x.pool, &x.pv, err)))
 		goto out_pool;
 	if (!lb_poolview_has(&x.pv, snap.device_id)) {
 		rc = lb_fail(err, LB_ENOTFOUND, "snapshot %s: device %" PRIu32 " is not in the pool",
