@@ -37,6 +37,52 @@ mkdir -p "$W"
 fail() { echo "bench delta: $*"; exit 1; }
 [ -x "$DELTA" ] || fail "$DELTA is missing (make tools on the host)"
 
+best_ms() { # command...: the fastest of 3 runs, in ms
+	local best=999999999 t0 t1 d
+	for _ in 1 2 3; do
+		t0=$(date +%s%N)
+		"$@" >/dev/null || return 1
+		t1=$(date +%s%N)
+		d=$(((t1 - t0) / 1000000))
+		[ $d -lt $best ] && best=$d
+	done
+	echo $best
+}
+status=0
+measure() { # name from to rewritten-blocks-file goal(yes|no) [metadata-device]
+	local name=$1 from=$2 to=$3 want=$4 ours theirs stats ratio m meta=${6:-$meta}
+	# Same blocks from both, and exactly the ones rewritten.
+	"$DELTA" --metadata-snap --per-block "$meta" $from $to >"$W/ours" || fail "thinmeta-delta failed"
+	thin_delta -m --snap1 $from --snap2 $to "$meta" | awk -f "$TOP/tests/tools/thin-delta-blocks.awk" >"$W/theirs" ||
+		fail "thin_delta failed"
+	cmp -s "$W/ours" "$W/theirs" || fail "$name: thin_delta and lib/thinmeta differ: $(diff "$W/ours" "$W/theirs" | head -n 5)"
+	sed 's/^/changed /' "$want" | cmp -s - "$W/ours" || fail "$name: the delta is not the blocks rewritten"
+	stats=$("$DELTA" --metadata-snap --stats --quiet "$meta" $from $to)
+	ours=$(best_ms "$DELTA" --metadata-snap "$meta" $from $to) || fail "thinmeta-delta failed"
+	theirs=$(best_ms thin_delta -m --snap1 $from --snap2 $to "$meta") || fail "thin_delta failed"
+	/usr/bin/time -f %M -o "$W/ours.rss" "$DELTA" --metadata-snap "$meta" $from $to >/dev/null
+	/usr/bin/time -f %M -o "$W/theirs.rss" thin_delta -m --snap1 $from --snap2 $to "$meta" >/dev/null
+	ratio=$(echo "scale=1; $theirs / ($ours + 0.5)" | bc -l)
+	m="no goal"
+	if [ "$5" = yes ]; then
+		m=MISSED
+		[ "$(echo "$ratio >= 5" | bc -l)" = 1 ] && m=MET || status=1
+	fi
+	echo "  $name ($from -> $to): lib/thinmeta ${ours} ms ($stats), thin_delta -m ${theirs} ms"
+	echo "  $name: thin_delta / lib/thinmeta = ${ratio}x (goal >= 5x when the trees share most nodes): $m"
+	echo "  $name: peak RSS: lib/thinmeta $(cat "$W/ours.rss") KiB, thin_delta $(cat "$W/theirs.rss") KiB"
+}
+
+cleanup() {
+	dmsetup remove bench-big 2>/dev/null
+	dmsetup remove bench-bigpool 2>/dev/null
+	[ -n "${bmeta:-}" ] && losetup -d "$bmeta" "$bdata" 2>/dev/null
+}
+trap cleanup EXIT
+last=
+for g in $SWEEP; do last=$g; done
+# DELTA_GIB=0: the sweep alone (no 2 GiB device, no exports).
+if [ "$GIB" -gt 0 ]; then
 truncate -s 256M "$W/meta" && truncate -s $((GIB + 1))G "$W/data"
 meta=$(losetup -f --show "$W/meta") && data=$(losetup -f --show "$W/data") || fail "losetup"
 cleanup() {
@@ -47,7 +93,6 @@ cleanup() {
 	dmsetup remove bench-bigpool 2>/dev/null
 	[ -n "${bmeta:-}" ] && losetup -d "$bmeta" "$bdata" 2>/dev/null
 }
-trap cleanup EXIT
 dmsetup create bench-pool --table \
 	"0 $(blockdev --getsz "$data") thin-pool $meta $data $BLOCK_SECTORS 32768 1 skip_block_zeroing" ||
 	fail "create the pool"
@@ -88,50 +133,14 @@ for i in 0 1 2 3 4 5 6 7; do
 done
 sync
 dmsetup message bench-pool 0 reserve_metadata_snap || fail "reserve_metadata_snap"
-
-best_ms() { # command...: the fastest of 3 runs, in ms
-	local best=999999999 t0 t1 d
-	for _ in 1 2 3; do
-		t0=$(date +%s%N)
-		"$@" >/dev/null || return 1
-		t1=$(date +%s%N)
-		d=$(((t1 - t0) / 1000000))
-		[ $d -lt $best ] && best=$d
-	done
-	echo $best
-}
-status=0
 floor=$(best_ms "$DELTA" --metadata-snap "$meta" 0 0) || fail "thinmeta-delta failed"
 echo "bench delta: a $GIB GiB thin device ($nr_blocks blocks of 64 KiB), $nr_changes blocks rewritten after each snapshot"
-measure() { # name from to rewritten-blocks-file goal(yes|no) [metadata-device]
-	local name=$1 from=$2 to=$3 want=$4 ours theirs stats ratio m meta=${6:-$meta}
-	# Same blocks from both, and exactly the ones rewritten.
-	"$DELTA" --metadata-snap --per-block "$meta" $from $to >"$W/ours" || fail "thinmeta-delta failed"
-	thin_delta -m --snap1 $from --snap2 $to "$meta" | awk -f "$TOP/tests/tools/thin-delta-blocks.awk" >"$W/theirs" ||
-		fail "thin_delta failed"
-	cmp -s "$W/ours" "$W/theirs" || fail "$name: thin_delta and lib/thinmeta differ: $(diff "$W/ours" "$W/theirs" | head -n 5)"
-	sed 's/^/changed /' "$want" | cmp -s - "$W/ours" || fail "$name: the delta is not the blocks rewritten"
-	stats=$("$DELTA" --metadata-snap --stats --quiet "$meta" $from $to)
-	ours=$(best_ms "$DELTA" --metadata-snap "$meta" $from $to) || fail "thinmeta-delta failed"
-	theirs=$(best_ms thin_delta -m --snap1 $from --snap2 $to "$meta") || fail "thin_delta failed"
-	/usr/bin/time -f %M -o "$W/ours.rss" "$DELTA" --metadata-snap "$meta" $from $to >/dev/null
-	/usr/bin/time -f %M -o "$W/theirs.rss" thin_delta -m --snap1 $from --snap2 $to "$meta" >/dev/null
-	ratio=$(echo "scale=1; $theirs / ($ours + 0.5)" | bc -l)
-	m="no goal"
-	if [ "$5" = yes ]; then
-		m=MISSED
-		[ "$(echo "$ratio >= 5" | bc -l)" = 1 ] && m=MET || status=1
-	fi
-	echo "  $name ($from -> $to): lib/thinmeta ${ours} ms ($stats), thin_delta -m ${theirs} ms"
-	echo "  $name: thin_delta / lib/thinmeta = ${ratio}x (goal >= 5x when the trees share most nodes): $m"
-	echo "  $name: peak RSS: lib/thinmeta $(cat "$W/ours.rss") KiB, thin_delta $(cat "$W/theirs.rss") KiB"
-}
-last=
-for g in $SWEEP; do last=$g; done
+
 measure scattered 1 2 "$W/scattered" no
 measure clustered 2 0 "$W/clustered" "$([ -z "$last" ] && echo yes || echo no)"
 echo "  floor: lib/thinmeta on a device against itself ${floor} ms"
 dmsetup message bench-pool 0 release_metadata_snap
+fi
 
 # The sweep. Device 10 maps all of its blocks (data blocks 0..n-1, never
 # written: the data file stays sparse); the kernel makes 20 a snapshot of
@@ -164,6 +173,8 @@ EOF
 	done
 	dmsetup remove bench-big && dmsetup message bench-bigpool 0 reserve_metadata_snap ||
 		fail "reserve_metadata_snap on the $g GiB pool"
+	floor=$(best_ms "$DELTA" --metadata-snap "$bmeta" 10 10) || fail "thinmeta-delta failed"
+	echo "  floor on the $g GiB pool: lib/thinmeta on a device against itself ${floor} ms"
 	measure "clustered, $g GiB ($n blocks)" 20 10 "$W/clustered-$g" \
 		"$([ "$g" = "$last" ] && echo yes || echo no)" "$bmeta"
 	dmsetup message bench-bigpool 0 release_metadata_snap && dmsetup remove bench-bigpool &&
@@ -171,6 +182,7 @@ EOF
 		fail "tear down the $g GiB pool"
 done
 
+[ "$GIB" -gt 0 ] || exit $status
 # Exports of the same device (snapshot 2 -> the origin, 1% rewritten in
 # clusters), from the pool's files once the pool is gone: the incremental
 # reads and compresses only what the delta names, the full one every block.
