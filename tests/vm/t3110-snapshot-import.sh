@@ -20,6 +20,8 @@ v=ext4
 FIXTURE=$("$TOP/tests/fixtures/ensure" $v)
 . "$TOP/tests/vm/snapshot-lib.sh"
 . "$TOP/tests/registry/registry.sh"
+# A guest under TCG on a busy machine can take more than the default 15 s.
+REGISTRY_START_TIMEOUT=90
 pool_tid() { dmsetup status "$POOL" | awk '{ print $4 }'; }
 
 test_expect_success "$v: the crashed state, its real dockerd started on it, a container that keeps writing" '
@@ -66,8 +68,9 @@ test_expect_success "w1 removed, then imported back beside the live dockerd: a n
 '
 
 test_expect_success "a corrupt stream is exit 5 with no device or record left; a container with a device of another size is exit 4" '
-	before=$(live_devs) &&
-	/usr/bin/python3 -c "import sys; b = bytearray(open(sys.argv[1], \"rb\").read()); b[70000] ^= 0x5a; open(sys.argv[2], \"wb\").write(b)" /scratch/w1.lbx bad.lbx &&
+	"$LIFEBOAT" snapshot create --name w2 writer >/dev/null &&
+	"$LIFEBOAT" snapshot export w2 -o /scratch/w2.lbx && "$LIFEBOAT" snapshot rm w2 && before=$(live_devs) &&
+	/usr/bin/python3 -c "import sys; b = bytearray(open(sys.argv[1], \"rb\").read()); b[70000] ^= 0x5a; open(sys.argv[2], \"wb\").write(b)" /scratch/w2.lbx bad.lbx &&
 	expect_exit 5 "$LIFEBOAT" snapshot import bad.lbx --into writer --name broken &&
 	! "$LIFEBOAT" snapshot ls -r -n -o NAME | grep -qx broken &&
 	expect_eq "$before" "$(live_devs)" "pool devices after the corrupt import" &&
@@ -82,15 +85,13 @@ test_expect_success "a corrupt stream is exit 5 with no device or record left; a
 # fifo fed whole the first time and then only 4 KiB holds it mid-write with
 # its device made, for a kill at a known point.
 test_expect_success "kill -9 of an import while it writes: the record stays importing with its device; snapshot rm removes both" '
-	rm -f fifo && mkfifo fifo &&
-	"$LIFEBOAT" snapshot create --name w2 writer >/dev/null &&
-	"$LIFEBOAT" snapshot export w2 -o /scratch/w2.lbx &&
-	"$LIFEBOAT" snapshot rm w2 && before=$(live_devs) &&
+	rm -f fifo && mkfifo fifo && before=$(live_devs) || exit 1
 	{ cat /scratch/w2.lbx >fifo 2>/dev/null; { head -c 4096 /scratch/w2.lbx; sleep 300; } >fifo; } &
-	feeder=$! &&
-	{ "$LIFEBOAT" snapshot import fifo --into writer --name killed & } && imp=$! &&
-	for _ in $(seq 1 300); do dmsetup ls | grep -q lifeboat-import && break; sleep 0.1; done &&
-	sleep 1 && kill -9 $imp; wait $imp 2>/dev/null; pkill -P $feeder; kill $feeder 2>/dev/null; wait $feeder 2>/dev/null
+	feeder=$!
+	"$LIFEBOAT" snapshot import fifo --into writer --name killed &
+	imp=$!
+	for _ in $(seq 1 300); do dmsetup ls | grep -q lifeboat-import && break; sleep 0.1; done
+	sleep 1; kill -9 $imp; wait $imp 2>/dev/null; pkill -P $feeder; kill $feeder 2>/dev/null; wait $feeder 2>/dev/null
 	dmsetup ls | grep lifeboat-import &&
 	expect_eq importing "$("$LIFEBOAT" snapshot ls --json writer | jq -r ".snapshots[] | select(.name == \"killed\") | .state")" state &&
 	expect_exit 4 "$LIFEBOAT" snapshot export killed -o /scratch/killed.lbx &&
