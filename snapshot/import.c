@@ -8,47 +8,46 @@
 
 #include <stdlib.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot import FILE [FILE...] -o IMAGE [--force] [--json]\n"
-	      "\n"
-	      "Rebuild a device from export streams: the first a full export, each further\n"
-	      "one an incremental on the one before it (checked by uuid, block size and\n"
-	      "virtual size). IMAGE is a sparse raw image of the device's full size, which\n"
-	      "`mount -o loop` opens; no device-mapper is needed. It is written under a\n"
-	      "temporary name and appears only when every stream checked out: a corrupt,\n"
-	      "incomplete or out-of-chain stream leaves no IMAGE.\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output IMAGE   the image to write (required)\n"
-	      "      --force          replace an existing IMAGE\n"
-	      "      --json           print each stream's identity and counts as JSON\n"
-	      "\n"
-	      "Exit codes: 0 written; 1 failed; 2 usage; 3 a file not found; 4 IMAGE\n"
-	      "exists; 5 a stream corrupt, incomplete or on the wrong base.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot import FILE [FILE...] -o IMAGE [--force] [--json]\n"
+	"\n"
+	"Rebuild a device from export streams: the first a full export, each further\n"
+	"one an incremental on the one before it (checked by uuid, block size and\n"
+	"virtual size). IMAGE is a sparse raw image of the device's full size, which\n"
+	"`mount -o loop` opens; no device-mapper is needed. It is written under a\n"
+	"temporary name and appears only when every stream checked out: a corrupt,\n"
+	"incomplete or out-of-chain stream leaves no IMAGE.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 written; 1 failed; 2 usage; 3 a file not found; 4 IMAGE\n"
+	"exists; 5 a stream corrupt, incomplete or on the wrong base.\n";
 
 int cmd_snapshot_import(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_FORCE = 1 };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"force", no_argument, NULL, OPT_FORCE},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_FORCE = LB_OPT_LONG_ONLY };
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "IMAGE", "the image to write (required)"},
+		{OPT_FORCE, "force", LB_ARG_NONE, NULL, "replace an existing IMAGE"},
+		LB_OPT_MENTION(LB_OPT_JSON, "print each stream's identity and counts as JSON"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot import", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .name_col = 6, .desc_col = 23};
 	const char *output = NULL;
 	bool force = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case OPT_FORCE: force = true; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot import", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (optind >= argc)
 		return lb_usage_error("snapshot import", "expected FILE [FILE...]");
 	if (!output)
