@@ -128,14 +128,15 @@ static void pad(FILE *out, int from, int to)
 		fputc(' ', out);
 }
 
-/* One help line from col: broken at the last space that keeps it within
- * LB_OPTS_HELP_WIDTH, going on at desc_col; a word wider than that stays whole. */
-static void put_wrapped(FILE *out, const char *text, size_t len, int col, int desc_col)
+/* One line of a description, from desc_col: broken at the last space that
+ * keeps it within LB_OPTS_HELP_WIDTH, going on at desc_col; a word wider
+ * than that stays whole. */
+static void put_wrapped(FILE *out, const char *text, size_t len, int desc_col)
 {
-	while ((size_t)col + len > LB_OPTS_HELP_WIDTH) {
-		size_t room = col < LB_OPTS_HELP_WIDTH ? (size_t)(LB_OPTS_HELP_WIDTH - col) : 0;
+	const size_t room = desc_col < LB_OPTS_HELP_WIDTH ? (size_t)(LB_OPTS_HELP_WIDTH - desc_col) : 0;
+	while (len > room) {
 		size_t cut = 0;
-		for (size_t i = room < len ? room : len - 1; i > 0 && !cut; i--)
+		for (size_t i = room; i > 0 && !cut; i--)
 			if (text[i] == ' ')
 				cut = i;
 		for (size_t i = room + 1; i < len && !cut; i++)
@@ -146,7 +147,6 @@ static void put_wrapped(FILE *out, const char *text, size_t len, int col, int de
 		fwrite(text, 1, cut, out);
 		fputc('\n', out);
 		pad(out, 0, desc_col);
-		col = desc_col;
 		text += cut + 1;
 		len -= cut + 1;
 	}
@@ -176,7 +176,7 @@ static void put_row(FILE *out, int indent, const char *names, const char *help, 
 	for (;;) {
 		pad(out, (int)col, desc_col);
 		size_t len = strcspn(help, "\n");
-		put_wrapped(out, help, len, desc_col, desc_col);
+		put_wrapped(out, help, len, desc_col);
 		if (!help[len])
 			return;
 		help += len + 1;
