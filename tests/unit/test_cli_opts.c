@@ -46,6 +46,13 @@ static char *render(const struct lb_opt *rows, int name_col, int desc_col)
 	return buf;
 }
 
+static void expect_help(const struct lb_opt *rows, int name_col, int desc_col, const char *want)
+{
+	char *got = render(rows, name_col, desc_col);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void build_gives_getopt_the_rows_then_the_globals(void **state)
 {
 	(void)state;
@@ -178,23 +185,19 @@ static void help_aligns_descriptions_at_their_column(void **state)
 		{O_C, "gamma", LB_ARG_NONE, NULL, "two\nlines"},
 		{0},
 	};
-	char *got = render(rows, 2, 21);
-	assert_string_equal(got, "  -o, --output FILE  the image to write (required)\n"
-				 "  --zstd[=LEVEL]     a zstd stream\n"
-				 "  --daemon-json FILE one space left\n"
-				 "  --tls-verify=false attached\n"
-				 "  --gamma            two\n"
-				 "                     lines\n");
-	free(got);
+	expect_help(rows, 2, 21, "  -o, --output FILE  the image to write (required)\n"
+		    "  --zstd[=LEVEL]     a zstd stream\n"
+		    "  --daemon-json FILE one space left\n"
+		    "  --tls-verify=false attached\n"
+		    "  --gamma            two\n"
+		    "                     lines\n");
 	/* util-linux's layout: long-only names under the long names of -x rows. */
-	got = render(rows, 6, 23);
-	assert_string_equal(got, "  -o, --output FILE    the image to write (required)\n"
-				 "      --zstd[=LEVEL]   a zstd stream\n"
-				 "      --daemon-json FILE  one space left\n"
-				 "      --tls-verify=false  attached\n"
-				 "      --gamma          two\n"
-				 "                       lines\n");
-	free(got);
+	expect_help(rows, 6, 23, "  -o, --output FILE    the image to write (required)\n"
+		    "      --zstd[=LEVEL]   a zstd stream\n"
+		    "      --daemon-json FILE  one space left\n"
+		    "      --tls-verify=false  attached\n"
+		    "      --gamma          two\n"
+		    "                       lines\n");
 }
 
 static void a_long_name_takes_two_spaces_or_the_next_line(void **state)
@@ -206,13 +209,11 @@ static void a_long_name_takes_two_spaces_or_the_next_line(void **state)
 		 "a first line that would not fit after the name, being long\ncontinued"},
 		{0},
 	};
-	char *got = render(rows, 2, 21);
-	assert_string_equal(got, "  --platform OS/ARCH[/VARIANT]  fits after\n"
-				 "                     the name\n"
-				 "  --format oci|docker-archive\n"
-				 "                     a first line that would not fit after the name, being long\n"
-				 "                     continued\n");
-	free(got);
+	expect_help(rows, 2, 21, "  --platform OS/ARCH[/VARIANT]  fits after\n"
+		    "                     the name\n"
+		    "  --format oci|docker-archive\n"
+		    "                     a first line that would not fit after the name, being long\n"
+		    "                     continued\n");
 }
 
 static void lines_wider_than_80_columns_wrap_at_a_space(void **state)
@@ -252,11 +253,9 @@ static void the_width_is_80_columns_exactly(void **state)
 		{O_B, "beta", LB_ARG_NONE, NULL, "aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee ffffffffff"},
 		{0},
 	};
-	char *got = render(rows, 2, 21);
-	assert_string_equal(got, "  --alpha            aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff\n"
-				 "  --beta             aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee\n"
-				 "                     ffffffffff\n");
-	free(got);
+	expect_help(rows, 2, 21, "  --alpha            aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff\n"
+		    "  --beta             aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee\n"
+		    "                     ffffffffff\n");
 }
 
 static void joined_rows_and_mentions_of_globals(void **state)
@@ -272,13 +271,11 @@ static void joined_rows_and_mentions_of_globals(void **state)
 		LB_OPT_MENTION('q', "no warnings"),
 		{0},
 	};
-	char *got = render(rows, 6, 23);
-	assert_string_equal(got, "      --base-id M, --base-stream FILE  both, described once\n"
-				 "      --root DIR       Docker data root\n"
-				 "      --json           as JSON, the verb's way\n"
-				 "  -q, -v               quieter, more verbose\n"
-				 "  -q                   no warnings\n");
-	free(got);
+	expect_help(rows, 6, 23, "      --base-id M, --base-stream FILE  both, described once\n"
+		    "      --root DIR       Docker data root\n"
+		    "      --json           as JSON, the verb's way\n"
+		    "  -q, -v               quieter, more verbose\n"
+		    "  -q                   no warnings\n");
 }
 
 static void usage_is_head_rows_tail(void **state)
