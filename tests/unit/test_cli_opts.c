@@ -163,7 +163,7 @@ static void build_refuses_tables_getopt_would_misread(void **state)
 	assert_string_equal(p.shortopts, "z::qvh");
 
 	struct lb_opt many[LB_OPTS_MAX + 2];
-	char names[LB_OPTS_MAX + 1][8];
+	char names[LB_OPTS_MAX + 1][16];
 	for (int i = 0; i <= LB_OPTS_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "o%d", i);
 		many[i] = (struct lb_opt){LB_OPT_LONG_ONLY + i, names[i], LB_ARG_NONE, NULL, "x"};
