@@ -1,5 +1,6 @@
 #include "cli/opts.h"
 
+#include <ctype.h>
 #include <string.h>
 
 const struct lb_opt *lb_opts_find(const struct lb_opt *rows, int id)
@@ -27,6 +28,11 @@ static int add_rows(struct lb_opts_parser *p, const struct lb_opt *rows, const c
 		if (r->id < 0 || !r->long_name || !r->long_name[0])
 			return lb_fail(err, LB_EFAIL, "%s: option table: row %d has no long name or a "
 				       "negative id", cmd, (int)(r - rows));
+		/* An id below LB_OPT_LONG_ONLY is a short letter: getopt takes
+		 * letters and digits ('?' and ':' mean something to it). */
+		if (has_short(r->id) && !isalnum(r->id))
+			return lb_fail(err, LB_EFAIL, "%s: option table: --%s has id %d, no letter "
+				       "(long-only ids start at LB_OPT_LONG_ONLY)", cmd, r->long_name, r->id);
 		if (r->arg != LB_ARG_NONE && r->help && !r->argname)
 			return lb_fail(err, LB_EFAIL, "%s: option table: --%s takes an argument "
 				       "with no name for help", cmd, r->long_name);

@@ -146,6 +146,13 @@ static void build_refuses_tables_getopt_would_misread(void **state)
 	assert_int_equal(build_one(dup_id, &err), LB_EFAIL);
 	assert_string_equal(err.msg, "t: option table: id 0x102 twice");
 
+	/* An id from an enum starting at 1 is no short letter. */
+	const struct lb_opt no_letter[] = {{1, "alpha", LB_ARG_NONE, NULL, "a"}, {0}};
+	assert_int_equal(build_one(no_letter, &err), LB_EFAIL);
+	assert_non_null(strstr(err.msg, "--alpha has id 1"));
+	const struct lb_opt question[] = {{'?', "alpha", LB_ARG_NONE, NULL, "a"}, {0}};
+	assert_int_equal(build_one(question, &err), LB_EFAIL);
+
 	const struct lb_opt no_argname[] = {{O_A, "alpha", LB_ARG_REQUIRED, NULL, "a"}, {0}};
 	assert_int_equal(build_one(no_argname, &err), LB_EFAIL);
 	const struct lb_opt join_last[] = {{O_A, "alpha", LB_ARG_NONE, NULL, NULL, LB_OPT_JOIN}, {0}};
