@@ -15,69 +15,35 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat migrate commit [options] <container> -o PATH\n"
-	      "\n"
-	      "Commit a container's changes into an image, from Docker's files and the thin\n"
-	      "pool alone (dockerd may be dead), the way 'docker commit' would: the image's\n"
-	      "own layers unchanged, plus one layer holding the container's changes against\n"
-	      "its init layer (so /etc/hosts, /etc/hostname, /etc/resolv.conf and /.dockerenv\n"
-	      "stay out unless the container changed them), and the image config with the\n"
-	      "container's Config and one more history entry. Each base layer's exact tar is\n"
-	      "rebuilt from Docker's tar-split and the layer's own thin device, every file's\n"
-	      "CRC-64 checked, and its sha256 must equal the layer's diff id.\n"
-	      "\n"
-	      "Every device is mounted read-only; a container whose journal is dirty (killed\n"
-	      "while writing) is read through a copy-on-write replay, so the image holds its\n"
-	      "last committed state and the pool is not written. Refused (exit 4) while the\n"
-	      "container runs under a live dockerd, unless --live.\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output PATH     where to write the image (required)\n"
-	      "  --format oci|docker-archive\n"
-	      "                        an OCI image layout directory (default), or a tar that\n"
-	      "                        'docker load' reads\n"
-	      "  --tag REF             the image's name: the layout's ref name, the archive's\n"
-	      "                        RepoTags (default: <container>:lifeboat for archives,\n"
-	      "                        'latest' in a layout)\n"
-	      "  --compress gzip|zstd  layer compression (default gzip, on every core); zstd\n"
-	      "                        needs --manifest oci\n"
-	      "  --manifest docker|oci the manifest's kind (default oci, what OCI tools read\n"
-	      "                        in a layout; 'migrate push' sends Docker schema 2)\n"
-	      "  --message TEXT        the history entry's comment (docker commit -m)\n"
-	      "  --author TEXT         the author (docker commit -a)\n"
-	      "  --change INSTR        a Dockerfile instruction applied to the config, as\n"
-	      "                        docker commit -c: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,\n"
-	      "                        USER, VOLUME, WORKDIR, HEALTHCHECK, ONBUILD, STOPSIGNAL\n"
-	      "                        (repeatable)\n"
-	      "  --no-replay           read the on-disk state of a dirty journal, without what\n"
-	      "                        was committed only to the journal\n"
-	      "  --with-spec           also put the container's spec beside the image (in a\n"
-	      "                        layout as ref lifeboat-spec, in a docker-archive under\n"
-	      "                        lifeboat/), so 'migrate restore PATH' rebuilds the\n"
-	      "                        container on any host\n"
-	      "  --with-volumes        --with-spec and the named volumes' data too\n"
-	      "  --live                a container running under a live dockerd: read it from\n"
-	      "                        a thin snapshot taken for the commit (its filesystem\n"
-	      "                        frozen for milliseconds, not paused for the commit)\n"
-	      "                        and removed after\n"
-	      "  --daemon-json FILE    Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR            Docker data root (default /var/lib/docker)\n"
-	      "  --json                print a summary as JSON: digests, layers, seconds\n"
-	      "  -q, -v                quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 committed; 1 failed; 2 usage; 3 container, layer or file not\n"
-	      "found; 4 refused (running under a live dockerd without --live, a device Docker\n"
-	      "deleted); 5 a\n"
-	      "layer that does not rebuild to its diff id (tar-split or CRC-64 mismatch),\n"
-	      "corrupt metadata.\n"
-	      "\n"
-	      "Example:\n"
-	      "  lifeboat migrate commit web -o /srv/web.oci --tag web:moved\n"
-	      "  lifeboat migrate commit web --format docker-archive -o web.tar && docker load -i web.tar\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat migrate commit [options] <container> -o PATH\n"
+	"\n"
+	"Commit a container's changes into an image, from Docker's files and the thin\n"
+	"pool alone (dockerd may be dead), the way 'docker commit' would: the image's\n"
+	"own layers unchanged, plus one layer holding the container's changes against\n"
+	"its init layer (so /etc/hosts, /etc/hostname, /etc/resolv.conf and /.dockerenv\n"
+	"stay out unless the container changed them), and the image config with the\n"
+	"container's Config and one more history entry. Each base layer's exact tar is\n"
+	"rebuilt from Docker's tar-split and the layer's own thin device, every file's\n"
+	"CRC-64 checked, and its sha256 must equal the layer's diff id.\n"
+	"\n"
+	"Every device is mounted read-only; a container whose journal is dirty (killed\n"
+	"while writing) is read through a copy-on-write replay, so the image holds its\n"
+	"last committed state and the pool is not written. Refused (exit 4) while the\n"
+	"container runs under a live dockerd, unless --live.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 committed; 1 failed; 2 usage; 3 container, layer or file not\n"
+	"found; 4 refused (running under a live dockerd without --live, a device Docker\n"
+	"deleted); 5 a\n"
+	"layer that does not rebuild to its diff id (tar-split or CRC-64 mismatch),\n"
+	"corrupt metadata.\n"
+	"\n"
+	"Example:\n"
+	"  lifeboat migrate commit web -o /srv/web.oci --tag web:moved\n"
+	"  lifeboat migrate commit web --format docker-archive -o web.tar && docker load -i web.tar\n";
 
 static json_t *summary_json(const struct lb_commit_result *r, const char *output,
 			    const char *format)
@@ -106,24 +72,56 @@ static json_t *summary_json(const struct lb_commit_result *r, const char *output
 
 int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_FORMAT = 1, OPT_TAG, OPT_COMPRESS, OPT_MANIFEST, OPT_MESSAGE, OPT_AUTHOR,
-	       OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON, OPT_LIVE, OPT_WITH_SPEC,
+	enum { OPT_FORMAT = LB_OPT_LONG_ONLY, OPT_TAG, OPT_COMPRESS, OPT_MANIFEST, OPT_MESSAGE,
+	       OPT_AUTHOR, OPT_CHANGE, OPT_NO_REPLAY, OPT_DAEMON_JSON, OPT_LIVE, OPT_WITH_SPEC,
 	       OPT_WITH_VOLUMES };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"format", required_argument, NULL, OPT_FORMAT},
-					     {"tag", required_argument, NULL, OPT_TAG},
-					     {"compress", required_argument, NULL, OPT_COMPRESS},
-					     {"manifest", required_argument, NULL, OPT_MANIFEST},
-					     {"message", required_argument, NULL, OPT_MESSAGE},
-					     {"author", required_argument, NULL, OPT_AUTHOR},
-					     {"change", required_argument, NULL, OPT_CHANGE},
-					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
-					     {"live", no_argument, NULL, OPT_LIVE},
-					     {"with-spec", no_argument, NULL, OPT_WITH_SPEC},
-					     {"with-volumes", no_argument, NULL, OPT_WITH_VOLUMES},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "PATH", "where to write the image (required)"},
+		{OPT_FORMAT, "format", LB_ARG_REQUIRED, "oci|docker-archive",
+		 "an OCI image layout directory (default), or a tar that\n"
+		 "'docker load' reads"},
+		{OPT_TAG, "tag", LB_ARG_REQUIRED, "REF",
+		 "the image's name: the layout's ref name, the archive's\n"
+		 "RepoTags (default: <container>:lifeboat for archives,\n"
+		 "'latest' in a layout)"},
+		{OPT_COMPRESS, "compress", LB_ARG_REQUIRED, "gzip|zstd",
+		 "layer compression (default gzip, on every core); zstd\n"
+		 "needs --manifest oci"},
+		{OPT_MANIFEST, "manifest", LB_ARG_REQUIRED, "docker|oci",
+		 "the manifest's kind (default oci, what OCI tools read\n"
+		 "in a layout; 'migrate push' sends Docker schema 2)"},
+		{OPT_MESSAGE, "message", LB_ARG_REQUIRED, "TEXT",
+		 "the history entry's comment (docker commit -m)"},
+		{OPT_AUTHOR, "author", LB_ARG_REQUIRED, "TEXT", "the author (docker commit -a)"},
+		{OPT_CHANGE, "change", LB_ARG_REQUIRED, "INSTR",
+		 "a Dockerfile instruction applied to the config, as\n"
+		 "docker commit -c: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,\n"
+		 "USER, VOLUME, WORKDIR, HEALTHCHECK, ONBUILD, STOPSIGNAL\n"
+		 "(repeatable)"},
+		{OPT_NO_REPLAY, "no-replay", LB_ARG_NONE, NULL,
+		 "read the on-disk state of a dirty journal, without what\n"
+		 "was committed only to the journal"},
+		{OPT_WITH_SPEC, "with-spec", LB_ARG_NONE, NULL,
+		 "also put the container's spec beside the image (in a\n"
+		 "layout as ref lifeboat-spec, in a docker-archive under\n"
+		 "lifeboat/), so 'migrate restore PATH' rebuilds the\n"
+		 "container on any host"},
+		{OPT_WITH_VOLUMES, "with-volumes", LB_ARG_NONE, NULL,
+		 "--with-spec and the named volumes' data too"},
+		{OPT_LIVE, "live", LB_ARG_NONE, NULL,
+		 "a container running under a live dockerd: read it from\n"
+		 "a thin snapshot taken for the commit (its filesystem\n"
+		 "frozen for milliseconds, not paused for the commit)\n"
+		 "and removed after"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print a summary as JSON: digests, layers, seconds"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "migrate commit", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .desc_col = 24};
 	/* A layout is read by OCI tools, which take only OCI manifests there
 	 * (skopeo's oci: transport skips Docker's media types). */
 	struct lb_commit_opts o = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_OCI};
@@ -132,10 +130,9 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 	const char **changes = calloc((size_t)argc + 1, sizeof(*changes));
 	if (!changes)
 		return LB_EFAIL;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c, rc;
-	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
@@ -167,9 +164,11 @@ int cmd_migrate_commit(int argc, char **argv, struct lb_globals *g)
 		case OPT_WITH_SPEC: with_spec = true; break;
 		case OPT_WITH_VOLUMES: with_spec = with_volumes = true; break;
 		case OPT_DAEMON_JSON: o.daemon_json = optarg; break;
-		case 'h': usage(stdout); free(changes); return LB_OK;
-		default: free(changes); return lb_usage_error("migrate commit", "unknown option");
 		}
+	}
+	if (c < 0) {
+		free(changes);
+		return parser.rc;
 	}
 	if (argc - optind != 1 || !output) {
 		free(changes);

@@ -9,63 +9,45 @@
 #include <string.h>
 #include <time.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat migrate evacuate [options] --to REGISTRY/PREFIX --plan FILE\n"
-	      "                                 (--all | <container>...)\n"
-	      "\n"
-	      "Commit and push every chosen container of this host (dockerd may be dead),\n"
-	      "as 'migrate push <container> REF' does, one after the other: its image to\n"
-	      "REGISTRY/PREFIX/<name>:evacuated, and beside it its spec and, with\n"
-	      "--with-volumes, its named volumes' data, for 'migrate land' (or 'migrate\n"
-	      "restore') on the new host. Bind mounts and host devices are listed with a\n"
-	      "warning, never copied.\n"
-	      "\n"
-	      "The plan FILE (JSON, docs/container-spec.md) is written first and rewritten\n"
-	      "atomically after every step: per container its name, image ref and digest,\n"
-	      "spec, volumes, whether it was running, and its status (pending, pushed,\n"
-	      "failed with why). Run the same command again after a failure, a kill -9 or\n"
-	      "a reboot: pushed containers are skipped, a container whose push was cut\n"
-	      "pushes the image it had staged (not committed again) and each blob goes on\n"
-	      "from its upload journal, so no blob is sent twice. Containers named again\n"
-	      "are added to the plan; a plan is for one --to.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --to REGISTRY/PREFIX  where the images go (required)\n"
-	      "  --plan FILE        the plan to write, or to continue (required)\n"
-	      "  --all              every container of the data root\n"
-	      "  --with-volumes     carry the named volumes' data too\n"
-	      "  --compress gzip|zstd, --manifest docker|oci, --no-replay\n"
-	      "                     as in 'migrate commit' (defaults gzip, docker)\n"
-	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
-	      "  --metrics-file F   also write the run's numbers for node_exporter's textfile\n"
-	      "                     collector (replaced atomically): last run and last\n"
-	      "                     success times, exit code, duration, containers pushed,\n"
-	      "                     skipped, failed, and per container failed\n"
-	      LB_XFER_HELP_CONN
-	      "  --jobs N           containers at once, up to 16 (default 1): one is\n"
-	      "                     committed while another uploads\n"
-	      LB_XFER_HELP_TAIL
-	      "  -q, -v             quieter, more verbose\n"
-	      "\n"
-	      "With --jobs N, N containers are evacuated as a pipeline: one is committed\n"
-	      "(a commit mounts the pool's devices read-only; two never overlap) while\n"
-	      "another uploads (one push at a time, up to 3 blobs at once, so a layer\n"
-	      "containers share is sent once and mounted into the other repositories).\n"
-	      "\n"
-	      "Output: one line per container, \"NAME STATUS REF\" (or the JSON plan\n"
-	      "entries with --json), then a summary on stderr.\n"
-	      "\n"
-	      "Files: FILE and FILE.lock (one evacuation per plan at a time);\n"
-	      "/var/lib/lifeboat/staging/<container id>/, an image staged until pushed.\n"
-	      "See also: runbooks/evacuate-host.md.\n"
-	      "\n"
-	      "Exit codes: 0 every container pushed; 1 any failed (the others are done;\n"
-	      "run again); 2 usage (or a plan for another --to); 3 a container not found;\n"
-	      "4 refused (another evacuation holds the plan, credentials); 5 the plan is\n"
-	      "corrupt or from a newer lifeboat.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat migrate evacuate [options] --to REGISTRY/PREFIX --plan FILE\n"
+	"                                 (--all | <container>...)\n"
+	"\n"
+	"Commit and push every chosen container of this host (dockerd may be dead),\n"
+	"as 'migrate push <container> REF' does, one after the other: its image to\n"
+	"REGISTRY/PREFIX/<name>:evacuated, and beside it its spec and, with\n"
+	"--with-volumes, its named volumes' data, for 'migrate land' (or 'migrate\n"
+	"restore') on the new host. Bind mounts and host devices are listed with a\n"
+	"warning, never copied.\n"
+	"\n"
+	"The plan FILE (JSON, docs/container-spec.md) is written first and rewritten\n"
+	"atomically after every step: per container its name, image ref and digest,\n"
+	"spec, volumes, whether it was running, and its status (pending, pushed,\n"
+	"failed with why). Run the same command again after a failure, a kill -9 or\n"
+	"a reboot: pushed containers are skipped, a container whose push was cut\n"
+	"pushes the image it had staged (not committed again) and each blob goes on\n"
+	"from its upload journal, so no blob is sent twice. Containers named again\n"
+	"are added to the plan; a plan is for one --to.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"With --jobs N, N containers are evacuated as a pipeline: one is committed\n"
+	"(a commit mounts the pool's devices read-only; two never overlap) while\n"
+	"another uploads (one push at a time, up to 3 blobs at once, so a layer\n"
+	"containers share is sent once and mounted into the other repositories).\n"
+	"\n"
+	"Output: one line per container, \"NAME STATUS REF\" (or the JSON plan\n"
+	"entries with --json), then a summary on stderr.\n"
+	"\n"
+	"Files: FILE and FILE.lock (one evacuation per plan at a time);\n"
+	"/var/lib/lifeboat/staging/<container id>/, an image staged until pushed.\n"
+	"See also: runbooks/evacuate-host.md.\n"
+	"\n"
+	"Exit codes: 0 every container pushed; 1 any failed (the others are done;\n"
+	"run again); 2 usage (or a plan for another --to); 3 a container not found;\n"
+	"4 refused (another evacuation holds the plan, credentials); 5 the plan is\n"
+	"corrupt or from a newer lifeboat.\n";
 
 struct report_ctx {
 	const struct lb_globals *g;
@@ -89,29 +71,41 @@ static void report(void *ctx, const struct lb_plan_entry *e, const char *what)
 
 int cmd_migrate_evacuate(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_TO = 1, OPT_PLAN, OPT_ALL, OPT_WITH_VOLUMES, OPT_COMPRESS, OPT_MANIFEST,
+	enum { OPT_TO = LB_OPT_LONG_ONLY, OPT_PLAN, OPT_ALL, OPT_WITH_VOLUMES, OPT_COMPRESS, OPT_MANIFEST,
 	       OPT_NO_REPLAY, OPT_METRICS };
-	static const struct option opts[] = {LB_XFER_LONGOPTS,
-					     {"to", required_argument, NULL, OPT_TO},
-					     {"plan", required_argument, NULL, OPT_PLAN},
-					     {"all", no_argument, NULL, OPT_ALL},
-					     {"with-volumes", no_argument, NULL, OPT_WITH_VOLUMES},
-					     {"compress", required_argument, NULL, OPT_COMPRESS},
-					     {"manifest", required_argument, NULL, OPT_MANIFEST},
-					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
-					     {"metrics-file", required_argument, NULL, OPT_METRICS},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	static const struct lb_opt opts[] = {
+		{OPT_TO, "to", LB_ARG_REQUIRED, "REGISTRY/PREFIX", "where the images go (required)"},
+		{OPT_PLAN, "plan", LB_ARG_REQUIRED, "FILE", "the plan to write, or to continue (required)"},
+		{OPT_ALL, "all", LB_ARG_NONE, NULL, "every container of the data root"},
+		{OPT_WITH_VOLUMES, "with-volumes", LB_ARG_NONE, NULL, "carry the named volumes' data too"},
+		{OPT_COMPRESS, "compress", LB_ARG_REQUIRED, "gzip|zstd", NULL, LB_OPT_JOIN},
+		{OPT_MANIFEST, "manifest", LB_ARG_REQUIRED, "docker|oci", NULL, LB_OPT_JOIN},
+		{OPT_NO_REPLAY, "no-replay", LB_ARG_NONE, NULL,
+		 "as in 'migrate commit' (defaults gzip, docker)"},
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		{OPT_METRICS, "metrics-file", LB_ARG_REQUIRED, "F",
+		 "also write the run's numbers for node_exporter's textfile\n"
+		 "collector (replaced atomically): last run and last\n"
+		 "success times, exit code, duration, containers pushed,\n"
+		 "skipped, failed, and per container failed"},
+		LB_XFER_OPTS_CONN,
+		LB_XFER_OPT_JOBS("containers at once, up to 16 (default 1): one is\n"
+				 "committed while another uploads"),
+		LB_XFER_OPTS_TAIL,
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "migrate evacuate", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail};
 	struct lb_xfer_cli x;
 	lb_xfer_cli_init(&x);
 	struct lb_evacuate_opts o = {.commit = {.compress = LB_COMPRESS_GZIP,
 						.manifest = LB_MANIFEST_DOCKER}};
 	const char *metrics = NULL;
 	bool jobs_given = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c, r;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		jobs_given |= c == LB_XOPT_JOBS;
 		if ((r = lb_xfer_cli_opt(&x, "migrate evacuate", c, optarg)))
 			if (r != 1)
@@ -137,10 +131,10 @@ int cmd_migrate_evacuate(int argc, char **argv, struct lb_globals *g)
 			break;
 		case OPT_NO_REPLAY: o.commit.no_replay = true; break;
 		case OPT_METRICS: metrics = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("migrate evacuate", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (!o.to || !o.plan_path)
 		return lb_usage_error("migrate evacuate", "--to and --plan are required");
 	if (o.all == (argc - optind > 0))

@@ -6,39 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat migrate land [options] <PLAN>\n"
-	      "\n"
-	      "Restore every container of an evacuation plan ('migrate evacuate --plan')\n"
-	      "on a host, through its Docker Engine API, as 'migrate restore' does: the\n"
-	      "engine pulls each image (its digest checked against the plan), the named\n"
-	      "volumes are created and filled, the container is created with the\n"
-	      "source's settings; every setting dropped or changed is reported with why.\n"
-	      "\n"
-	      "Idempotent: a container of that name created from the plan's image digest\n"
-	      "is skipped, so landing twice gives the same containers. A container of\n"
-	      "that name with another image is a clash: refused for that container (never\n"
-	      "overwritten), the others go on.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --host URL         the engine: unix:///path or tcp://host:port (default\n"
-	      "                     $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
-	      "  --start-running    start the containers that were running on the source\n"
-	      "  --replace          replace a clashing container (its writable layer is\n"
-	      "                     lost; see 'migrate restore --replace')\n" LB_XFER_HELP
-	      "  -q, -v             quieter, more verbose\n"
-	      "\n"
-	      "Output: one line per container, \"NAME created|skipped|failed ...\", then a\n"
-	      "summary on stderr; --json: one object with every result.\n"
-	      "See also: runbooks/evacuate-host.md.\n"
-	      "\n"
-	      "Exit codes: 0 every container is there; 1 any failed; 2 usage; 3 PLAN not\n"
-	      "found; 4 the only failures are refusals (name clashes, credentials), or\n"
-	      "the engine is older than API 1.40; 5 the plan is corrupt or from a newer\n"
-	      "lifeboat (nothing is landed).\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat migrate land [options] <PLAN>\n"
+	"\n"
+	"Restore every container of an evacuation plan ('migrate evacuate --plan')\n"
+	"on a host, through its Docker Engine API, as 'migrate restore' does: the\n"
+	"engine pulls each image (its digest checked against the plan), the named\n"
+	"volumes are created and filled, the container is created with the\n"
+	"source's settings; every setting dropped or changed is reported with why.\n"
+	"\n"
+	"Idempotent: a container of that name created from the plan's image digest\n"
+	"is skipped, so landing twice gives the same containers. A container of\n"
+	"that name with another image is a clash: refused for that container (never\n"
+	"overwritten), the others go on.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Output: one line per container, \"NAME created|skipped|failed ...\", then a\n"
+	"summary on stderr; --json: one object with every result.\n"
+	"See also: runbooks/evacuate-host.md.\n"
+	"\n"
+	"Exit codes: 0 every container is there; 1 any failed; 2 usage; 3 PLAN not\n"
+	"found; 4 the only failures are refusals (name clashes, credentials), or\n"
+	"the engine is older than API 1.40; 5 the plan is corrupt or from a newer\n"
+	"lifeboat (nothing is landed).\n";
 
 struct report_ctx {
 	const struct lb_globals *g;
@@ -80,20 +72,26 @@ static void report(void *ctx, const char *name, const struct lb_restore_result *
 
 int cmd_migrate_land(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_HOST = 1, OPT_START_RUNNING, OPT_REPLACE };
-	static const struct option opts[] = {LB_XFER_LONGOPTS,
-					     {"host", required_argument, NULL, OPT_HOST},
-					     {"start-running", no_argument, NULL, OPT_START_RUNNING},
-					     {"replace", no_argument, NULL, OPT_REPLACE},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_HOST = LB_OPT_LONG_ONLY, OPT_START_RUNNING, OPT_REPLACE };
+	static const struct lb_opt opts[] = {
+		LB_ENGINE_HOST_ROW(OPT_HOST),
+		{OPT_START_RUNNING, "start-running", LB_ARG_NONE, NULL,
+		 "start the containers that were running on the source"},
+		{OPT_REPLACE, "replace", LB_ARG_NONE, NULL,
+		 "replace a clashing container (its writable layer is\n"
+		 "lost; see 'migrate restore --replace')"},
+		LB_XFER_OPTS,
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "migrate land", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail};
 	struct lb_xfer_cli x;
 	lb_xfer_cli_init(&x);
 	struct lb_land_opts o = {0};
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c, r;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		if ((r = lb_xfer_cli_opt(&x, "migrate land", c, optarg)))
 			if (r != 1)
 				return r;
@@ -103,10 +101,10 @@ int cmd_migrate_land(int argc, char **argv, struct lb_globals *g)
 		case OPT_HOST: o.host = optarg; break;
 		case OPT_START_RUNNING: o.start_running = true; break;
 		case OPT_REPLACE: o.replace = true; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("migrate land", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind != 1)
 		return lb_usage_error("migrate land", "want one <PLAN>");
 	o.plan_path = argv[optind];

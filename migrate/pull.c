@@ -9,53 +9,51 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat migrate pull [options] <REF> -o PATH\n"
-	      "\n"
-	      "Download an image from a registry into an OCI image layout directory\n"
-	      "(created if missing; an existing layout is added to). A manifest list or\n"
-	      "OCI index resolves to --platform. Every blob is checked against its\n"
-	      "sha256 while it streams to a partial file, which a rerun resumes with a\n"
-	      "Range request; a blob that does not match is removed, never named. The\n"
-	      "image's ref name in index.json is REF's tag (or digest, or \"latest\").\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output PATH  the layout directory, or the archive (required)\n"
-	      "  --format oci|docker-archive\n"
-	      "                     an OCI image layout (default), or a tar 'docker load'\n"
-	      "                     reads (staged as PATH.lifeboat-layout, then removed;\n"
-	      "                     its entry names come from checked digests only)\n"
-	      "  --platform OS/ARCH[/VARIANT]  for a multi-platform image (default\n"
-	      "                     linux/amd64)\n" LB_XFER_HELP
-	      "  -q, -v             quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 pulled; 1 failed (registry unreachable after retries, HTTP\n"
-	      "errors); 2 usage or a bad REF; 3 image or platform not found; 4 refused\n"
-	      "(401/403, or DIR is a non-empty directory that is not a layout);\n"
-	      "5 integrity (a digest mismatch, a manifest or config over 4 MiB, a\n"
-	      "malformed manifest or one whose digests are not sha256:<64 hex>).\n"
-	      "A blob cut midway more often than the retries allow is exit 1 and its\n"
-	      "partial file stays for the next run to resume.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat migrate pull [options] <REF> -o PATH\n"
+	"\n"
+	"Download an image from a registry into an OCI image layout directory\n"
+	"(created if missing; an existing layout is added to). A manifest list or\n"
+	"OCI index resolves to --platform. Every blob is checked against its\n"
+	"sha256 while it streams to a partial file, which a rerun resumes with a\n"
+	"Range request; a blob that does not match is removed, never named. The\n"
+	"image's ref name in index.json is REF's tag (or digest, or \"latest\").\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 pulled; 1 failed (registry unreachable after retries, HTTP\n"
+	"errors); 2 usage or a bad REF; 3 image or platform not found; 4 refused\n"
+	"(401/403, or DIR is a non-empty directory that is not a layout);\n"
+	"5 integrity (a digest mismatch, a manifest or config over 4 MiB, a\n"
+	"malformed manifest or one whose digests are not sha256:<64 hex>).\n"
+	"A blob cut midway more often than the retries allow is exit 1 and its\n"
+	"partial file stays for the next run to resume.\n";
 
 int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_PLATFORM = 1, OPT_FORMAT };
-	static const struct option opts[] = {LB_XFER_LONGOPTS,
-					     {"output", required_argument, NULL, 'o'},
-					     {"platform", required_argument, NULL, OPT_PLATFORM},
-					     {"format", required_argument, NULL, OPT_FORMAT},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_PLATFORM = LB_OPT_LONG_ONLY, OPT_FORMAT };
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "PATH", "the layout directory, or the archive (required)"},
+		{OPT_FORMAT, "format", LB_ARG_REQUIRED, "oci|docker-archive",
+		 "an OCI image layout (default), or a tar 'docker load'\n"
+		 "reads (staged as PATH.lifeboat-layout, then removed;\n"
+		 "its entry names come from checked digests only)"},
+		{OPT_PLATFORM, "platform", LB_ARG_REQUIRED, "OS/ARCH[/VARIANT]",
+		 "for a multi-platform image (default\n"
+		 "linux/amd64)"},
+		LB_XFER_OPTS,
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "migrate pull", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail};
 	struct lb_xfer_cli x;
 	lb_xfer_cli_init(&x);
 	const char *out_dir = NULL, *platform = "linux/amd64", *format = "oci";
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c, r;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS "o:", opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		if ((r = lb_xfer_cli_opt(&x, "migrate pull", c, optarg)))
 			if (r != 1)
 				return r;
@@ -65,10 +63,10 @@ int cmd_migrate_pull(int argc, char **argv, struct lb_globals *g)
 		case 'o': out_dir = optarg; break;
 		case OPT_PLATFORM: platform = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("migrate pull", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind != 1 || !out_dir)
 		return lb_usage_error("migrate pull", "want <REF> and -o PATH");
 	bool archive = !strcmp(format, "docker-archive");

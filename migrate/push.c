@@ -12,99 +12,98 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat migrate push [options] <container> <REF>\n"
-	      "       lifeboat migrate push [options] <LAYOUT-DIR>[:NAME] <REF>\n"
-	      "\n"
-	      "A container (by name or id; dockerd may be dead) is first committed as\n"
-	      "'migrate commit' does, into a staged layout under\n"
-	      "/var/lib/lifeboat/staging/<container id>/, removed after a complete push.\n"
-	      "Its image's own layers go cheapest first: a blob Docker's distribution\n"
-	      "metadata names that the repository has is skipped, one in another\n"
-	      "repository of the same registry is mounted from there, and only otherwise\n"
-	      "is the layer rebuilt from Docker's tar-split and uploaded. A rerun after a\n"
-	      "failure pushes the staged image again without committing it again.\n"
-	      "\n"
-	      "A layout 'migrate commit <container> -o DIR --with-spec' wrote carries the\n"
-	      "container's spec too: pushed as after a push of the container.\n"
-	      "\n"
-	      "Upload the image in an OCI image layout directory to a registry (OCI\n"
-	      "distribution API): blobs the repository has are skipped (HEAD), blobs of\n"
-	      "another repository on the same registry can be mounted (--mount-from),\n"
-	      "small blobs go in one PUT, large ones in chunks; the manifest goes last.\n"
-	      "\n"
-	      "Resumable: after every chunk the registry acknowledges, the upload's\n"
-	      "location and offset are journalled (fsync'd) under\n"
-	      "<LAYOUT-DIR>/.lifeboat-push/<registry>/<repository>/ (or --state-dir). Run\n"
-	      "the same push again after a crash or kill and each unfinished blob goes on\n"
-	      "from its last acknowledged chunk; a blob whose upload session the registry\n"
-	      "lost starts again (\"restarted\" in --json, with the bytes sent again).\n"
-	      "\n"
-	      "Arguments:\n"
-	      "  LAYOUT-DIR[:NAME]  the layout; NAME picks an image by its ref name when\n"
-	      "                     index.json holds several\n"
-	      "  REF                [host[:port]/]repository[:tag][@digest]\n"
-	      "\n"
-	      "Options:\n" LB_XFER_HELP
-	      "  --chunk-size SIZE  upload blobs larger than this in chunks of SIZE\n"
-	      "                     (default 16M; at least the registry's\n"
-	      "                     OCI-Chunk-Min-Length), e.g. 512K, 8M\n"
-	      "  --mount-from REPO  try a cross-repository mount from REPO (same\n"
-	      "                     registry) before uploading a blob\n"
-	      "  --state-dir DIR    keep the upload journal here instead of in the layout\n"
-	      "  --with-volumes     for a container: carry its named volumes' data too\n"
-	      "                     (Docker's volumes/<name>/_data); bind mounts and\n"
-	      "                     devices are listed in the spec, never copied\n"
-	      "  --no-spec          for a container: push the image alone, without the\n"
-	      "                     container spec 'migrate restore' needs\n"
-	      "  --compress gzip|zstd, --manifest docker|oci, --no-replay, --live\n"
-	      "                     for a container: as in 'migrate commit' (defaults gzip,\n"
-	      "                     docker: Docker schema 2, which every engine reads)\n"
-	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
-	      "  -q, -v             quieter, more verbose\n"
-	      "\n"
-	      "A container's spec (its command, environment, ports, limits, volumes...:\n"
-	      "docs/container-spec.md) goes beside the image, as an OCI manifest of its own\n"
-	      "in the same repository tagged sha256-<image digest hex>.lifeboat (see it with\n"
-	      "skopeo inspect --raw), so 'lifeboat migrate restore REF' alone rebuilds the\n"
-	      "container on another host.\n"
-	      "\n"
-	      "On a terminal, stderr shows each blob's progress; nothing when it is a pipe.\n"
-	      "\n"
-	      "Exit codes: 0 pushed; 1 failed (registry unreachable after retries, HTTP\n"
-	      "errors); 2 usage or a bad REF; 3 layout or image not found; 4 refused by\n"
-	      "the registry (401/403: credentials or scope, named in the message);\n"
-	      "5 integrity (a blob whose digest or size is not the manifest's).\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat migrate push [options] <container> <REF>\n"
+	"       lifeboat migrate push [options] <LAYOUT-DIR>[:NAME] <REF>\n"
+	"\n"
+	"A container (by name or id; dockerd may be dead) is first committed as\n"
+	"'migrate commit' does, into a staged layout under\n"
+	"/var/lib/lifeboat/staging/<container id>/, removed after a complete push.\n"
+	"Its image's own layers go cheapest first: a blob Docker's distribution\n"
+	"metadata names that the repository has is skipped, one in another\n"
+	"repository of the same registry is mounted from there, and only otherwise\n"
+	"is the layer rebuilt from Docker's tar-split and uploaded. A rerun after a\n"
+	"failure pushes the staged image again without committing it again.\n"
+	"\n"
+	"A layout 'migrate commit <container> -o DIR --with-spec' wrote carries the\n"
+	"container's spec too: pushed as after a push of the container.\n"
+	"\n"
+	"Upload the image in an OCI image layout directory to a registry (OCI\n"
+	"distribution API): blobs the repository has are skipped (HEAD), blobs of\n"
+	"another repository on the same registry can be mounted (--mount-from),\n"
+	"small blobs go in one PUT, large ones in chunks; the manifest goes last.\n"
+	"\n"
+	"Resumable: after every chunk the registry acknowledges, the upload's\n"
+	"location and offset are journalled (fsync'd) under\n"
+	"<LAYOUT-DIR>/.lifeboat-push/<registry>/<repository>/ (or --state-dir). Run\n"
+	"the same push again after a crash or kill and each unfinished blob goes on\n"
+	"from its last acknowledged chunk; a blob whose upload session the registry\n"
+	"lost starts again (\"restarted\" in --json, with the bytes sent again).\n"
+	"\n"
+	"Arguments:\n"
+	"  LAYOUT-DIR[:NAME]  the layout; NAME picks an image by its ref name when\n"
+	"                     index.json holds several\n"
+	"  REF                [host[:port]/]repository[:tag][@digest]\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"A container's spec (its command, environment, ports, limits, volumes...:\n"
+	"docs/container-spec.md) goes beside the image, as an OCI manifest of its own\n"
+	"in the same repository tagged sha256-<image digest hex>.lifeboat (see it with\n"
+	"skopeo inspect --raw), so 'lifeboat migrate restore REF' alone rebuilds the\n"
+	"container on another host.\n"
+	"\n"
+	"On a terminal, stderr shows each blob's progress; nothing when it is a pipe.\n"
+	"\n"
+	"Exit codes: 0 pushed; 1 failed (registry unreachable after retries, HTTP\n"
+	"errors); 2 usage or a bad REF; 3 layout or image not found; 4 refused by\n"
+	"the registry (401/403: credentials or scope, named in the message);\n"
+	"5 integrity (a blob whose digest or size is not the manifest's).\n";
 
 int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_CHUNK = 1, OPT_MOUNT_FROM, OPT_STATE_DIR, OPT_COMPRESS, OPT_MANIFEST,
+	enum { OPT_CHUNK = LB_OPT_LONG_ONLY, OPT_MOUNT_FROM, OPT_STATE_DIR, OPT_COMPRESS, OPT_MANIFEST,
 	       OPT_NO_REPLAY, OPT_LIVE, OPT_WITH_VOLUMES, OPT_NO_SPEC };
-	static const struct option opts[] = {LB_XFER_LONGOPTS,
-					     {"chunk-size", required_argument, NULL, OPT_CHUNK},
-					     {"compress", required_argument, NULL, OPT_COMPRESS},
-					     {"manifest", required_argument, NULL, OPT_MANIFEST},
-					     {"no-replay", no_argument, NULL, OPT_NO_REPLAY},
-					     {"live", no_argument, NULL, OPT_LIVE},
-					     {"with-volumes", no_argument, NULL, OPT_WITH_VOLUMES},
-					     {"no-spec", no_argument, NULL, OPT_NO_SPEC},
-					     {"mount-from", required_argument, NULL, OPT_MOUNT_FROM},
-					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	static const struct lb_opt opts[] = {
+		LB_XFER_OPTS,
+		{OPT_CHUNK, "chunk-size", LB_ARG_REQUIRED, "SIZE",
+		 "upload blobs larger than this in chunks of SIZE\n"
+		 "(default 16M; at least the registry's\n"
+		 "OCI-Chunk-Min-Length), e.g. 512K, 8M"},
+		{OPT_MOUNT_FROM, "mount-from", LB_ARG_REQUIRED, "REPO",
+		 "try a cross-repository mount from REPO (same\n"
+		 "registry) before uploading a blob"},
+		{OPT_STATE_DIR, "state-dir", LB_ARG_REQUIRED, "DIR",
+		 "keep the upload journal here instead of in the layout"},
+		{OPT_WITH_VOLUMES, "with-volumes", LB_ARG_NONE, NULL,
+		 "for a container: carry its named volumes' data too\n"
+		 "(Docker's volumes/<name>/_data); bind mounts and\n"
+		 "devices are listed in the spec, never copied"},
+		{OPT_NO_SPEC, "no-spec", LB_ARG_NONE, NULL,
+		 "for a container: push the image alone, without the\n"
+		 "container spec 'migrate restore' needs"},
+		{OPT_COMPRESS, "compress", LB_ARG_REQUIRED, "gzip|zstd", NULL, LB_OPT_JOIN},
+		{OPT_MANIFEST, "manifest", LB_ARG_REQUIRED, "docker|oci", NULL, LB_OPT_JOIN},
+		{OPT_NO_REPLAY, "no-replay", LB_ARG_NONE, NULL, NULL, LB_OPT_JOIN},
+		{OPT_LIVE, "live", LB_ARG_NONE, NULL,
+		 "for a container: as in 'migrate commit' (defaults gzip,\n"
+		 "docker: Docker schema 2, which every engine reads)"},
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "migrate push", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail};
 	struct lb_xfer_cli x;
 	lb_xfer_cli_init(&x);
 	uint64_t chunk = 16u << 20;
 	const char *state_dir = NULL;
 	struct lb_commit_opts copts = {.compress = LB_COMPRESS_GZIP, .manifest = LB_MANIFEST_DOCKER};
 	bool with_volumes = false, with_spec = true;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c, r;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		if ((r = lb_xfer_cli_opt(&x, "migrate push", c, optarg)))
 			if (r != 1)
 				return r;
@@ -134,10 +133,10 @@ int cmd_migrate_push(int argc, char **argv, struct lb_globals *g)
 		case OPT_LIVE: copts.live = true; break;
 		case OPT_WITH_VOLUMES: with_volumes = true; break;
 		case OPT_NO_SPEC: with_spec = false; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("migrate push", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind != 2)
 		return lb_usage_error("migrate push", "want <LAYOUT-DIR> and <REF>");
 	char dir[4096];

@@ -15,29 +15,35 @@ int cmd_migrate_land(int argc, char **argv, struct lb_globals *g);
 /* The registry options push and pull share (migrate/xfer.c). */
 enum { LB_XOPT_CREDS = 0x2000, LB_XOPT_AUTHFILE, LB_XOPT_TLS_VERIFY, LB_XOPT_CACERT, LB_XOPT_JOBS,
        LB_XOPT_TIMEOUT };
-#define LB_XFER_LONGOPTS                                                                        \
-	{"creds", required_argument, NULL, LB_XOPT_CREDS},                                        \
-		{"authfile", required_argument, NULL, LB_XOPT_AUTHFILE},                          \
-		{"tls-verify", required_argument, NULL, LB_XOPT_TLS_VERIFY},                      \
-		{"cacert", required_argument, NULL, LB_XOPT_CACERT},                              \
-		{"jobs", required_argument, NULL, LB_XOPT_JOBS},                                  \
-		{"timeout", required_argument, NULL, LB_XOPT_TIMEOUT}
-#define LB_XFER_HELP_CONN                                                                       \
-	"  --creds USER:PASS  registry credentials\n"                                            \
-	"  --authfile FILE    a Docker config.json (default $DOCKER_CONFIG/config.json,\n"        \
-	"                     ~/.docker/config.json): credHelpers, credsStore (runs\n"           \
-	"                     docker-credential-<name> get from PATH) or \"auths\"\n"           \
-	"  --tls-verify=false no certificate check, and plain http allowed (plain\n"              \
-	"                     http is also tried for 127.0.0.0/8, as Docker does)\n"             \
-	"  --cacert FILE      trust this CA (default: the system's, plus\n"                      \
-	"                     /etc/docker/certs.d/<host:port>/ca.crt)\n"
-#define LB_XFER_HELP_TAIL                                                                       \
-	"  --timeout SECONDS  cut and retry a transfer that moves nothing this long\n"            \
-	"                     (default 30); also the longest a credential helper may\n"          \
-	"                     take\n"                                                            \
-	"  --json             print a summary as JSON\n"
-#define LB_XFER_HELP                                                                            \
-	LB_XFER_HELP_CONN "  --jobs N           blobs at once (default 3)\n" LB_XFER_HELP_TAIL
+/* Their rows: the connection's, --jobs (whose meaning is the verb's), then
+ * --timeout and --json. */
+#define LB_XFER_OPTS_CONN                                                                     \
+	{LB_XOPT_CREDS, "creds", LB_ARG_REQUIRED, "USER:PASS", "registry credentials"},        \
+	{LB_XOPT_AUTHFILE, "authfile", LB_ARG_REQUIRED, "FILE",                                \
+	 "a Docker config.json (default $DOCKER_CONFIG/config.json,\n"                        \
+	 "~/.docker/config.json): credHelpers, credsStore (runs\n"                             \
+	 "docker-credential-<name> get from PATH) or \"auths\""},                              \
+	{LB_XOPT_TLS_VERIFY, "tls-verify", LB_ARG_REQUIRED, "=false",                          \
+	 "no certificate check, and plain http allowed (plain\n"                              \
+	 "http is also tried for 127.0.0.0/8, as Docker does)"},                              \
+	{LB_XOPT_CACERT, "cacert", LB_ARG_REQUIRED, "FILE",                                    \
+	 "trust this CA (default: the system's, plus\n"                                       \
+	 "/etc/docker/certs.d/<host:port>/ca.crt)"}
+#define LB_XFER_OPT_JOBS(help) {LB_XOPT_JOBS, "jobs", LB_ARG_REQUIRED, "N", (help)}
+#define LB_XFER_OPTS_TAIL                                                                     \
+	{LB_XOPT_TIMEOUT, "timeout", LB_ARG_REQUIRED, "SECONDS",                               \
+	 "cut and retry a transfer that moves nothing this long\n"                            \
+	 "(default 30); also the longest a credential helper may\n"                           \
+	 "take"},                                                                              \
+	LB_OPT_MENTION(LB_OPT_JSON, "print a summary as JSON")
+#define LB_XFER_OPTS                                                                          \
+	LB_XFER_OPTS_CONN, LB_XFER_OPT_JOBS("blobs at once (default 3)"), LB_XFER_OPTS_TAIL
+
+/* --host, which restore and land take alike. */
+#define LB_ENGINE_HOST_ROW(id)                                                                \
+	{(id), "host", LB_ARG_REQUIRED, "URL",                                                 \
+	 "the engine: unix:///path or tcp://host:port (default\n"                              \
+	 "$DOCKER_HOST, else unix:///var/run/docker.sock)"}
 
 struct lb_xfer_cli {
 	struct lb_connect_opts conn;

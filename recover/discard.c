@@ -10,62 +10,67 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat recover discard status [--daemon-json FILE] [--json]\n"
-	      "       lifeboat recover discard off (--pool NAME | --all) [--ignore] [--persist]\n"
-	      "                                    [--daemon-json FILE] [--dry-run]\n"
-	      "\n"
-	      "The dm-thin discard crash: on affected kernels a discard on a thin pool can hit\n"
-	      "'kernel BUG at drivers/md/persistent-data/dm-btree-remove.c' and reboot the host\n"
-	      "again and again. Discards come from Docker (unless dm.blkdiscard=false) and from\n"
-	      "filesystems mounted with -o discard.\n"
-	      "\n"
-	      "status   for every active thin pool: its discard mode from the table and from\n"
-	      "         the status line (passdown, nopassdown, ignore), its thin filesystems\n"
-	      "         mounted with discard; the kernel and whether it is in the range known\n"
-	      "         to hit the bug; dm.blkdiscard and dm.mountopt from daemon.json.\n"
-	      "off      reloads each live pool's table with no_discard_passdown (suspend, load,\n"
-	      "         resume; every other table argument kept exactly) and remounts its\n"
-	      "         filesystems that have discard without it.\n"
-	      "\n"
-	      "no_discard_passdown stops discards reaching the data device; the pool still\n"
-	      "unmaps the blocks (that is where dm_btree_remove runs). Stopping the sources\n"
-	      "(--persist, the remounts) or --ignore keeps discards out of the pool.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --pool NAME        the pool (device-mapper name) to change\n"
-	      "  --all              every active thin pool\n"
-	      "  --ignore           re-create the pool with ignore_discard (the kernel takes it\n"
-	      "                     only at creation): needs dockerd stopped and no thin device of\n"
-	      "                     the pool open; unused active ones are removed and re-created\n"
-	      "                     with their exact tables, at the same major:minor. Refused\n"
-	      "                     (exit 4, naming them) while one is in use.\n"
-	      "  --persist          add dm.blkdiscard=false and dm.mountopt=nodiscard to the\n"
-	      "                     storage-opts in daemon.json (everything else kept; a backup\n"
-	      "                     <file>.lifeboat-<time>.bak; atomic replace); for an LVM pool,\n"
-	      "                     print the lvchange --discards step that makes LVM agree\n"
-	      "  --daemon-json FILE Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --dry-run          print the plan, change nothing\n"
-	      "  --json             status as JSON\n"
-	      "\n"
-	      "Kernel range: 'affected' means a RHEL/CentOS 6 (2.6.32-*.el6) or 7 (3.10.0-*.el7)\n"
-	      "kernel, where the BUG was reported under Docker's devicemapper driver\n"
-	      "(moby/moby#9862), or an upstream kernel before 3.9 (before 'dm thin: fix discard\n"
-	      "corruption'). Which el7 build fixes it is not known, so all count. Other kernels\n"
-	      "are 'not in the known range', which is not a guarantee.\n"
-	      "\n"
-	      "Limits: xfs keeps 'discard' across a remount (the remount is reported, exit 1:\n"
-	      "unmount and mount it again); mounts in other mount namespaces (dockerd with\n"
-	      "MountFlags=slave) are not seen. Pools lifeboat itself activates (recover mount)\n"
-	      "never pass discards down.\n"
-	      "\n"
-	      "Exit codes: 0 done; 1 failed (or a filesystem kept discard); 2 usage; 3 no such\n"
-	      "pool; 4 refused (devices in use, dockerd running, pool suspended by someone\n"
-	      "else, daemon.json for another driver); 5 daemon.json or a table unreadable.\n"
-	      "Runbook: runbooks/discard-crash.md.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat recover discard status [--daemon-json FILE] [--json]\n"
+	"       lifeboat recover discard off (--pool NAME | --all) [--ignore] [--persist]\n"
+	"                                    [--daemon-json FILE] [--dry-run]\n"
+	"\n"
+	"The dm-thin discard crash: on affected kernels a discard on a thin pool can hit\n"
+	"'kernel BUG at drivers/md/persistent-data/dm-btree-remove.c' and reboot the host\n"
+	"again and again. Discards come from Docker (unless dm.blkdiscard=false) and from\n"
+	"filesystems mounted with -o discard.\n"
+	"\n"
+	"status   for every active thin pool: its discard mode from the table and from\n"
+	"         the status line (passdown, nopassdown, ignore), its thin filesystems\n"
+	"         mounted with discard; the kernel and whether it is in the range known\n"
+	"         to hit the bug; dm.blkdiscard and dm.mountopt from daemon.json.\n"
+	"off      reloads each live pool's table with no_discard_passdown (suspend, load,\n"
+	"         resume; every other table argument kept exactly) and remounts its\n"
+	"         filesystems that have discard without it.\n"
+	"\n"
+	"no_discard_passdown stops discards reaching the data device; the pool still\n"
+	"unmaps the blocks (that is where dm_btree_remove runs). Stopping the sources\n"
+	"(--persist, the remounts) or --ignore keeps discards out of the pool.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Kernel range: 'affected' means a RHEL/CentOS 6 (2.6.32-*.el6) or 7 (3.10.0-*.el7)\n"
+	"kernel, where the BUG was reported under Docker's devicemapper driver\n"
+	"(moby/moby#9862), or an upstream kernel before 3.9 (before 'dm thin: fix discard\n"
+	"corruption'). Which el7 build fixes it is not known, so all count. Other kernels\n"
+	"are 'not in the known range', which is not a guarantee.\n"
+	"\n"
+	"Limits: xfs keeps 'discard' across a remount (the remount is reported, exit 1:\n"
+	"unmount and mount it again); mounts in other mount namespaces (dockerd with\n"
+	"MountFlags=slave) are not seen. Pools lifeboat itself activates (recover mount)\n"
+	"never pass discards down.\n"
+	"\n"
+	"Exit codes: 0 done; 1 failed (or a filesystem kept discard); 2 usage; 3 no such\n"
+	"pool; 4 refused (devices in use, dockerd running, pool suspended by someone\n"
+	"else, daemon.json for another driver); 5 daemon.json or a table unreadable.\n"
+	"Runbook: runbooks/discard-crash.md.\n";
+
+/* status takes --daemon-json alone; the help shows off's options, which
+ * include it. */
+enum { OPT_POOL = LB_OPT_LONG_ONLY, OPT_ALL, OPT_IGNORE, OPT_PERSIST, OPT_DAEMON_JSON, OPT_DRY_RUN };
+static const struct lb_opt off_opts[] = {
+	{OPT_POOL, "pool", LB_ARG_REQUIRED, "NAME", "the pool (device-mapper name) to change"},
+	{OPT_ALL, "all", LB_ARG_NONE, NULL, "every active thin pool"},
+	{OPT_IGNORE, "ignore", LB_ARG_NONE, NULL,
+	 "re-create the pool with ignore_discard (the kernel takes it only at creation): needs "
+	 "dockerd stopped and no thin device of the pool open; unused active ones are removed "
+	 "and re-created with their exact tables, at the same major:minor. Refused (exit 4, "
+	 "naming them) while one is in use."},
+	{OPT_PERSIST, "persist", LB_ARG_NONE, NULL,
+	 "add dm.blkdiscard=false and dm.mountopt=nodiscard to the storage-opts in daemon.json "
+	 "(everything else kept; a backup <file>.lifeboat-<time>.bak; atomic replace); for an "
+	 "LVM pool, print the lvchange --discards step that makes LVM agree"},
+	LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+	{OPT_DRY_RUN, "dry-run", LB_ARG_NONE, NULL, "print the plan, change nothing"},
+	LB_OPT_MENTION(LB_OPT_JSON, "status as JSON"),
+	{0},
+};
 
 static void print_daemon_text(const struct lb_docker_daemon_config *cfg, int rc,
 			      const struct lb_err *err)
@@ -138,21 +143,17 @@ static void print_pool_text(const struct lb_discard_pool *p)
 
 static int discard_status(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_DAEMON_JSON = 1 };
-	static const struct option opts[] = {{"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	static const struct lb_opt opts[] = {LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON), {0}};
+	static const struct lb_opts_spec spec = {.cmd = "recover discard", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .help_opts = off_opts};
 	const char *daemon_json = NULL;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
-		switch (c) {
-		case OPT_DAEMON_JSON: daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("recover discard", "unknown option");
-		}
-	}
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0)
+		daemon_json = optarg; /* --daemon-json, its only option */
+	if (c < 0)
+		return parser.rc;
 	if (optind != argc)
 		return lb_usage_error("recover discard", "status takes no arguments");
 
@@ -261,21 +262,15 @@ static int off_pool(const struct lb_discard_pool *p, bool ignore, const struct l
 
 static int discard_off(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_POOL = 1, OPT_ALL, OPT_IGNORE, OPT_PERSIST, OPT_DAEMON_JSON, OPT_DRY_RUN };
-	static const struct option opts[] = {{"pool", required_argument, NULL, OPT_POOL},
-					     {"all", no_argument, NULL, OPT_ALL},
-					     {"ignore", no_argument, NULL, OPT_IGNORE},
-					     {"persist", no_argument, NULL, OPT_PERSIST},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	static const lb_opt_excl excl[] = {{OPT_POOL, OPT_ALL}, {0}};
+	static const struct lb_opts_spec spec = {.cmd = "recover discard", .opts = off_opts,
+						 .excl = excl, .help_head = help_head,
+						 .help_tail = help_tail};
 	const char *pool = NULL, *daemon_json = LB_DOCKER_DAEMON_JSON;
 	bool all = false, ignore = false, persist = false, dry_run = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_POOL: pool = optarg; break;
 		case OPT_ALL: all = true; break;
@@ -283,10 +278,10 @@ static int discard_off(int argc, char **argv, struct lb_globals *g)
 		case OPT_PERSIST: persist = true; break;
 		case OPT_DAEMON_JSON: daemon_json = optarg; break;
 		case OPT_DRY_RUN: dry_run = true; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("recover discard", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (optind != argc)
 		return lb_usage_error("recover discard", "off takes no arguments");
 	if (!pool == !all)
@@ -361,7 +356,9 @@ int cmd_recover_discard(int argc, char **argv, struct lb_globals *g)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		usage(argc < 2 ? stderr : stdout);
+		static const struct lb_opts_spec spec = {.opts = off_opts, .help_head = help_head,
+							 .help_tail = help_tail};
+		lb_opts_usage(argc < 2 ? stderr : stdout, &spec, lb_global_opts);
 		return argc < 2 ? LB_EUSAGE : LB_OK;
 	}
 	/* getopt starts at argv[1]: the sub-verb stands where a verb name would. */

@@ -14,77 +14,67 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat recover doctor [--fix [--dry-run] [--backup-dir DIR]] [options]\n"
-	      "\n"
-	      "Cross-check Docker's devicemapper metadata (the device files, deviceset-metadata,\n"
-	      "transaction-metadata), the layer store (containers' mount-id/init-id, layers'\n"
-	      "cache-id) and the containers against the pool's own metadata, read from its\n"
-	      "files (no root, no device-mapper, nothing written). Each finding has a stable\n"
-	      "code, the objects involved, what it does to dockerd, and the fix --fix applies:\n"
-	      "\n"
-	      "  lost-device-file       a container's or layer's device file is gone but its\n"
-	      "                         thin device is in the pool, matched by the data blocks\n"
-	      "                         it shares with its origin or snapshots, its creation\n"
-	      "                         transaction and time, its filesystem and size.\n"
-	      "                         fix: write the device file again\n"
-	      "  ambiguous-device-match orphans that may be a lost file's device, not one to\n"
-	      "                         one or not confirmed: the candidates; nothing written\n"
-	      "  orphan-thin-device     pool device no file names and nothing matches: kept\n"
-	      "                         as evidence. fix: none unless --reclaim-orphans\n"
-	      "  missing-thin-device    device file whose thin device is not in the pool\n"
-	      "                         fix: move the file into the backup (no data there)\n"
-	      "  open-transaction       transaction-metadata ahead of the pool: dockerd would roll\n"
-	      "                         back (delete the device). fix: commit\n"
-	      "                         (\"set_transaction_id\") when the device is in the pool;\n"
-	      "                         the rollback's delete only with --reclaim-orphans\n"
-	      "  transaction-mismatch   transaction-metadata behind the pool (or unreadable)\n"
-	      "                         fix: rewrite it with the pool's transaction id\n"
-	      "  device-marked-deleted  \"deleted\":true. fix: used, clear the flag; unused,\n"
-	      "                         nothing unless --reclaim-deleted finishes the deletion\n"
-	      "  dangling-mount-id      container whose mount-id/init-id has no device: report\n"
-	      "                         only (nothing to recover; docker rm removes it)\n"
-	      "  dangling-cache-id      image layer whose cache-id has no device: report only\n"
-	      "  base-device-mismatch   BaseDeviceUUID/Filesystem differ from the base device's\n"
-	      "                         filesystem. fix: rewrite them from the filesystem\n"
-	      "  unreadable-device-file device file that does not parse (dockerd will not start)\n"
-	      "                         fix: move it into the backup\n"
-	      "  next-device-id-too-low a note only: dockerd keeps next_device_id low itself\n"
-	      "\n"
-	      "--fix first backs up everything it may touch into DIR (default\n"
-	      "<root>/devicemapper/lifeboat-backup-<UTC time>/: metadata/, layerdb-mounts/,\n"
-	      "pool-metadata, plan.txt), then repairs: pool changes as dm-thin messages to the\n"
-	      "pool, which lifeboat activates read-write over its loop files and removes again;\n"
-	      "file changes written atomically in Docker's format. Then it checks again.\n"
-	      "It refuses while dockerd runs on the data root, or while the pool is active.\n"
-	      "\n"
-	      "No fix deletes a thin device that holds data unless you name what goes:\n"
-	      "  --reclaim-orphans      delete every orphan thin device that is no candidate\n"
-	      "                         for a lost device file (and roll back an open\n"
-	      "                         transaction like dockerd, deleting its device)\n"
-	      "  --reclaim-orphans=ID,... delete exactly these orphans (candidates too)\n"
-	      "  --reclaim-deleted      finish deleting devices Docker marked deleted that\n"
-	      "                         nothing uses\n"
-	      "Look inside an orphan first: lifeboat recover mount --device-id ID DIR.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --fix              apply the fixes (needs root and device-mapper for pool fixes)\n"
-	      "  --dry-run          with --fix: show the plan, change nothing\n"
-	      "  --backup-dir DIR   with --fix: where the backup goes (must not exist)\n"
-	      "  --reclaim-orphans[=ID,...], --reclaim-deleted   see above (with --fix)\n"
-	      "  --daemon-json FILE Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
-	      "  --json             {\"findings\":[{\"code\",\"objects\",\"consequence\",\"fix\"}],\"clean\"}\n"
-	      "  -q, -v             quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 clean (after --fix: clean again); 1 failed; 2 usage; 3 data root\n"
-	      "not found; 4 refused (dockerd running, pool active); 5 the metadata cannot be read\n"
-	      "at all; 6 findings (after --fix: findings that remain, e.g. report-only ones).\n"
-	      "\n"
-	      "See runbooks/doctor.md for the procedure.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat recover doctor [--fix [--dry-run] [--backup-dir DIR]] [options]\n"
+	"\n"
+	"Cross-check Docker's devicemapper metadata (the device files, deviceset-metadata,\n"
+	"transaction-metadata), the layer store (containers' mount-id/init-id, layers'\n"
+	"cache-id) and the containers against the pool's own metadata, read from its\n"
+	"files (no root, no device-mapper, nothing written). Each finding has a stable\n"
+	"code, the objects involved, what it does to dockerd, and the fix --fix applies:\n"
+	"\n"
+	"  lost-device-file       a container's or layer's device file is gone but its\n"
+	"                         thin device is in the pool, matched by the data blocks\n"
+	"                         it shares with its origin or snapshots, its creation\n"
+	"                         transaction and time, its filesystem and size.\n"
+	"                         fix: write the device file again\n"
+	"  ambiguous-device-match orphans that may be a lost file's device, not one to\n"
+	"                         one or not confirmed: the candidates; nothing written\n"
+	"  orphan-thin-device     pool device no file names and nothing matches: kept\n"
+	"                         as evidence. fix: none unless --reclaim-orphans\n"
+	"  missing-thin-device    device file whose thin device is not in the pool\n"
+	"                         fix: move the file into the backup (no data there)\n"
+	"  open-transaction       transaction-metadata ahead of the pool: dockerd would roll\n"
+	"                         back (delete the device). fix: commit\n"
+	"                         (\"set_transaction_id\") when the device is in the pool;\n"
+	"                         the rollback's delete only with --reclaim-orphans\n"
+	"  transaction-mismatch   transaction-metadata behind the pool (or unreadable)\n"
+	"                         fix: rewrite it with the pool's transaction id\n"
+	"  device-marked-deleted  \"deleted\":true. fix: used, clear the flag; unused,\n"
+	"                         nothing unless --reclaim-deleted finishes the deletion\n"
+	"  dangling-mount-id      container whose mount-id/init-id has no device: report\n"
+	"                         only (nothing to recover; docker rm removes it)\n"
+	"  dangling-cache-id      image layer whose cache-id has no device: report only\n"
+	"  base-device-mismatch   BaseDeviceUUID/Filesystem differ from the base device's\n"
+	"                         filesystem. fix: rewrite them from the filesystem\n"
+	"  unreadable-device-file device file that does not parse (dockerd will not start)\n"
+	"                         fix: move it into the backup\n"
+	"  next-device-id-too-low a note only: dockerd keeps next_device_id low itself\n"
+	"\n"
+	"--fix first backs up everything it may touch into DIR (default\n"
+	"<root>/devicemapper/lifeboat-backup-<UTC time>/: metadata/, layerdb-mounts/,\n"
+	"pool-metadata, plan.txt), then repairs: pool changes as dm-thin messages to the\n"
+	"pool, which lifeboat activates read-write over its loop files and removes again;\n"
+	"file changes written atomically in Docker's format. Then it checks again.\n"
+	"It refuses while dockerd runs on the data root, or while the pool is active.\n"
+	"\n"
+	"No fix deletes a thin device that holds data unless you name what goes:\n"
+	"  --reclaim-orphans      delete every orphan thin device that is no candidate\n"
+	"                         for a lost device file (and roll back an open\n"
+	"                         transaction like dockerd, deleting its device)\n"
+	"  --reclaim-orphans=ID,... delete exactly these orphans (candidates too)\n"
+	"  --reclaim-deleted      finish deleting devices Docker marked deleted that\n"
+	"                         nothing uses\n"
+	"Look inside an orphan first: lifeboat recover mount --device-id ID DIR.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 clean (after --fix: clean again); 1 failed; 2 usage; 3 data root\n"
+	"not found; 4 refused (dockerd running, pool active); 5 the metadata cannot be read\n"
+	"at all; 6 findings (after --fix: findings that remain, e.g. report-only ones).\n"
+	"\n"
+	"See runbooks/doctor.md for the procedure.\n";
 
 static int quiet_level;
 
@@ -136,25 +126,32 @@ static size_t count_actions(const struct lb_doctor_report *rep)
 
 int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_FIX = 1, OPT_DRY_RUN, OPT_BACKUP_DIR, OPT_DAEMON_JSON, OPT_RECLAIM_ORPHANS,
-	       OPT_RECLAIM_DELETED };
-	static const struct option opts[] = {{"fix", no_argument, NULL, OPT_FIX},
-					     {"reclaim-orphans", optional_argument, NULL,
-					      OPT_RECLAIM_ORPHANS},
-					     {"reclaim-deleted", no_argument, NULL, OPT_RECLAIM_DELETED},
-					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-					     {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_FIX = LB_OPT_LONG_ONLY, OPT_DRY_RUN, OPT_BACKUP_DIR, OPT_DAEMON_JSON,
+	       OPT_RECLAIM_ORPHANS, OPT_RECLAIM_DELETED };
+	static const struct lb_opt opts[] = {
+		{OPT_FIX, "fix", LB_ARG_NONE, NULL,
+		 "apply the fixes (needs root and device-mapper for pool fixes)"},
+		{OPT_DRY_RUN, "dry-run", LB_ARG_NONE, NULL, "with --fix: show the plan, change nothing"},
+		{OPT_BACKUP_DIR, "backup-dir", LB_ARG_REQUIRED, "DIR",
+		 "with --fix: where the backup goes (must not exist)"},
+		{OPT_RECLAIM_ORPHANS, "reclaim-orphans", LB_ARG_OPTIONAL, "[=ID,...]", NULL, LB_OPT_JOIN},
+		{OPT_RECLAIM_DELETED, "reclaim-deleted", LB_ARG_NONE, NULL, "see above (with --fix)"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON,
+			       "{\"findings\":[{\"code\",\"objects\",\"consequence\",\"fix\"}],\"clean\"}"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "recover doctor", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail};
 	const char *backup_dir = NULL, *daemon_json = NULL;
 	bool fix = false, dry_run = false;
 	struct lb_doctor_reclaim_opts reclaim = {0};
 	uint64_t reclaim_ids[64];
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_FIX: fix = true; break;
 		case OPT_DRY_RUN: dry_run = true; break;
@@ -180,10 +177,10 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 			}
 			reclaim.orphan_ids = reclaim_ids;
 			break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("recover doctor", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (optind < argc)
 		return lb_usage_error("recover doctor", "unexpected argument '%s'", argv[optind]);
 	if ((dry_run || backup_dir || reclaim.orphans_all || reclaim.n_orphan_ids ||

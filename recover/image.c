@@ -29,73 +29,51 @@
 #include <unistd.h>
 #include <zstd.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat recover image [options] <container> -o FILE\n"
-	      "       lifeboat recover image [options] --device-id N -o FILE\n"
-	      "       lifeboat recover image [options] --snapshot NAME -o FILE\n"
-	      "\n"
-	      "Copy a container's thin device out of Docker's devicemapper pool into an\n"
-	      "image file, reading only the pool's files (devicemapper/devicemapper/data and\n"
-	      "metadata): no device-mapper, loop devices or mounts, so it works on any\n"
-	      "Linux host, as any user who can read those files. The pool's files are only\n"
-	      "ever opened read-only.\n"
-	      "\n"
-	      "The image is a sparse file of the device's full size: blocks the pool maps\n"
-	      "are copied, the rest stay holes (zeros, as the device reads there). With\n"
-	      "--zstd it is one zstd stream of the whole device instead; `zstd -d` gives\n"
-	      "the raw image back. Either way it is written to a temporary file next to\n"
-	      "FILE, synced, then renamed: FILE never holds half an image. The image has\n"
-	      "mode 0600, as it holds all the container's files.\n"
-	      "\n"
-	      "Mount the raw image read-only without replaying its journal; the\n"
-	      "container's files are under rootfs/:\n"
-	      "  xfs:  mount -o loop,ro,norecovery,nouuid FILE DIR\n"
-	      "  ext4: mount -o loop,ro,noload FILE DIR   (or: debugfs -R 'ls /rootfs' FILE)\n"
-	      "If the filesystem's journal is dirty (a container killed while writing),\n"
-	      "lifeboat says so (\"log\" in --json): without replay the image shows an\n"
-	      "older state. The kernel replays it into the image (a copy) when the image\n"
-	      "is on a writable loop device: mount -o ro[,nouuid] \"$(losetup -f --show FILE)\" DIR\n"
-	      "\n"
-	      "The last line of output is the image's path.\n"
-	      "\n"
-	      "Arguments:\n"
-	      "  <container>          name, full id, or unique id prefix\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output FILE    the image to write (required)\n"
-	      "      --snapshot NAME  a lifeboat snapshot (lifeboat snapshot ls), by name\n"
-	      "      --device-id N    a thin device by its id in the pool, with no Docker\n"
-	      "                       record needed (an orphan doctor names): its size is\n"
-	      "                       its filesystem's, else up to its last mapped block\n"
-	      "      --zstd[=LEVEL]   write a zstd stream, level 1-19 (default 3)\n"
-	      "      --force          replace an existing FILE; image a device Docker\n"
-	      "                       marked deleted\n"
-	      "      --copy MODE      how raw images are copied: 'read' (pread/pwrite,\n"
-	      "                       skipping zeros; the default) or 'range'\n"
-	      "                       (copy_file_range: on the pool's own xfs/btrfs a\n"
-	      "                       reflink, which shares the data file's blocks)\n"
-	      "      --metadata FILE  the pool's metadata (default <root>/devicemapper/\n"
-	      "                       devicemapper/metadata), e.g. a copy, or a dm.thinpooldev\n"
-	      "                       pool's metadata device while the pool is not active\n"
-	      "      --data FILE      the pool's data (default .../devicemapper/data)\n"
-	      "      --daemon-json FILE  Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "      --root DIR       Docker data root (default /var/lib/docker)\n"
-	      "      --json           print the result as JSON\n"
-	      "  -q, -v               quieter (no progress), more verbose (copy statistics)\n"
-	      "\n"
-	      "Progress goes to stderr when it is a terminal.\n"
-	      "\n"
-	      "Exit codes: 0 written; 1 failed; 2 usage or ambiguous container; 3 container,\n"
-	      "device, data or metadata file not found; 4 refused (FILE exists, device marked\n"
-	      "deleted); 5 corrupt metadata (the message names the metadata block) or a\n"
-	      "mapping beyond the end of the data file.\n"
-	      "\n"
-	      "Example:\n"
-	      "  lifeboat recover image web -o /srv/rescue/web.img &&\n"
-	      "  mount -o loop,ro,noload /srv/rescue/web.img /mnt && ls /mnt/rootfs\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat recover image [options] <container> -o FILE\n"
+	"       lifeboat recover image [options] --device-id N -o FILE\n"
+	"       lifeboat recover image [options] --snapshot NAME -o FILE\n"
+	"\n"
+	"Copy a container's thin device out of Docker's devicemapper pool into an\n"
+	"image file, reading only the pool's files (devicemapper/devicemapper/data and\n"
+	"metadata): no device-mapper, loop devices or mounts, so it works on any\n"
+	"Linux host, as any user who can read those files. The pool's files are only\n"
+	"ever opened read-only.\n"
+	"\n"
+	"The image is a sparse file of the device's full size: blocks the pool maps\n"
+	"are copied, the rest stay holes (zeros, as the device reads there). With\n"
+	"--zstd it is one zstd stream of the whole device instead; `zstd -d` gives\n"
+	"the raw image back. Either way it is written to a temporary file next to\n"
+	"FILE, synced, then renamed: FILE never holds half an image. The image has\n"
+	"mode 0600, as it holds all the container's files.\n"
+	"\n"
+	"Mount the raw image read-only without replaying its journal; the\n"
+	"container's files are under rootfs/:\n"
+	"  xfs:  mount -o loop,ro,norecovery,nouuid FILE DIR\n"
+	"  ext4: mount -o loop,ro,noload FILE DIR   (or: debugfs -R 'ls /rootfs' FILE)\n"
+	"If the filesystem's journal is dirty (a container killed while writing),\n"
+	"lifeboat says so (\"log\" in --json): without replay the image shows an\n"
+	"older state. The kernel replays it into the image (a copy) when the image\n"
+	"is on a writable loop device: mount -o ro[,nouuid] \"$(losetup -f --show FILE)\" DIR\n"
+	"\n"
+	"The last line of output is the image's path.\n"
+	"\n"
+	"Arguments:\n"
+	"  <container>          name, full id, or unique id prefix\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Progress goes to stderr when it is a terminal.\n"
+	"\n"
+	"Exit codes: 0 written; 1 failed; 2 usage or ambiguous container; 3 container,\n"
+	"device, data or metadata file not found; 4 refused (FILE exists, device marked\n"
+	"deleted); 5 corrupt metadata (the message names the metadata block) or a\n"
+	"mapping beyond the end of the data file.\n"
+	"\n"
+	"Example:\n"
+	"  lifeboat recover image web -o /srv/rescue/web.img &&\n"
+	"  mount -o loop,ro,noload /srv/rescue/web.img /mnt && ls /mnt/rootfs\n";
 
 /* Set by SIGINT/SIGTERM/SIGHUP; the copy stops at its next piece and the
  * temporary file is removed. */
@@ -156,25 +134,46 @@ struct image_args {
 static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_args *a,
 		      bool *help)
 {
-	enum { OPT_ZSTD = 1, OPT_FORCE, OPT_COPY, OPT_METADATA, OPT_DATA, OPT_DAEMON_JSON,
-	       OPT_DEVICE_ID, OPT_SNAPSHOT };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
-					     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-					     {"zstd", optional_argument, NULL, OPT_ZSTD},
-					     {"force", no_argument, NULL, OPT_FORCE},
-					     {"copy", required_argument, NULL, OPT_COPY},
-					     {"metadata", required_argument, NULL, OPT_METADATA},
-					     {"data", required_argument, NULL, OPT_DATA},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_ZSTD = LB_OPT_LONG_ONLY, OPT_FORCE, OPT_COPY, OPT_METADATA, OPT_DATA,
+	       OPT_DAEMON_JSON, OPT_DEVICE_ID, OPT_SNAPSHOT };
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "FILE", "the image to write (required)"},
+		{OPT_SNAPSHOT, "snapshot", LB_ARG_REQUIRED, "NAME",
+		 "a lifeboat snapshot (lifeboat snapshot ls), by name"},
+		{OPT_DEVICE_ID, "device-id", LB_ARG_REQUIRED, "N",
+		 "a thin device by its id in the pool, with no Docker\n"
+		 "record needed (an orphan doctor names): its size is\n"
+		 "its filesystem's, else up to its last mapped block"},
+		{OPT_ZSTD, "zstd", LB_ARG_OPTIONAL, "[=LEVEL]",
+		 "write a zstd stream, level 1-19 (default 3)"},
+		{OPT_FORCE, "force", LB_ARG_NONE, NULL,
+		 "replace an existing FILE; image a device Docker\n"
+		 "marked deleted"},
+		{OPT_COPY, "copy", LB_ARG_REQUIRED, "MODE",
+		 "how raw images are copied: 'read' (pread/pwrite,\n"
+		 "skipping zeros; the default) or 'range'\n"
+		 "(copy_file_range: on the pool's own xfs/btrfs a\n"
+		 "reflink, which shares the data file's blocks)"},
+		{OPT_METADATA, "metadata", LB_ARG_REQUIRED, "FILE",
+		 "the pool's metadata (default <root>/devicemapper/\n"
+		 "devicemapper/metadata), e.g. a copy, or a dm.thinpooldev\n"
+		 "pool's metadata device while the pool is not active"},
+		{OPT_DATA, "data", LB_ARG_REQUIRED, "FILE",
+		 "the pool's data (default .../devicemapper/data)"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print the result as JSON"),
+		LB_OPT_MENTION_QV("quieter (no progress), more verbose (copy statistics)"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "recover image", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .name_col = 6, .desc_col = 23};
 	const char *cmd = "recover image";
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
 	*help = false;
-	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
 		case OPT_FORCE: a->force = true; break;
@@ -211,9 +210,11 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct image_
 			else
 				return lb_usage_error(cmd, "--copy %s: 'read' or 'range'", optarg);
 			break;
-		case 'h': *help = true; return LB_OK;
-		default: return lb_usage_error(cmd, "unknown option");
 		}
+	}
+	if (c < 0) {
+		*help = parser.rc == LB_OK;
+		return parser.rc;
 	}
 	if (a->by_id && optind < argc)
 		return lb_usage_error(cmd, "--device-id takes no container ('%s')", argv[optind]);
@@ -341,11 +342,8 @@ int cmd_recover_image(int argc, char **argv, struct lb_globals *g)
 	struct image_args a = {.format = LB_IMAGE_RAW, .method = LB_IMAGE_READ_WRITE};
 	bool help;
 	int rc = parse_args(argc, argv, g, &a, &help);
-	if (rc || help) {
-		if (help)
-			usage(stdout);
+	if (rc || help)
 		return rc;
-	}
 
 	struct lb_err err = {0};
 	struct lb_docker_root *root = NULL;

@@ -56,40 +56,30 @@ static const struct lb_table_column pool_cols[] = {
 };
 #define N_POOL_COLS (sizeof(pool_cols) / sizeof(pool_cols[0]))
 
-static void usage(FILE *out)
+static const char help_head[] =
+	"Usage: lifeboat recover ls [options]\n"
+	"\n"
+	"List the containers of a Docker devicemapper data root with their thin\n"
+	"devices, and the pool they live in, without the Docker daemon. Reads files\n"
+	"only: works as any user who can read the data root, and without\n"
+	"device-mapper in the kernel (the pool's ACTIVE is then 'unknown').\n"
+	"\n"
+	"IN-POOL says whether the pool's own metadata (the loop metadata file, read\n"
+	"with lifeboat's thin metadata reader) has the device Docker's records name;\n"
+	"for a dm.thinpooldev pool, whose metadata is not a file, it is 'unknown'.\n"
+	"LOG reads the filesystem's superblock and journal through the same\n"
+	"metadata from the data file: 'dirty' marks a container that was writing\n"
+	"when the host went down ('unknown' when the data file is not readable).\n"
+	"\n"
+	"Damage does not hide the rest: a container or pool whose files cannot be read\n"
+	"is still listed, with its ERROR, and one warning line per damaged entry goes\n"
+	"to stderr.\n"
+	"\n"
+	"Options:\n";
+/* The help after the options: it lists the columns. */
+static void help_tail(FILE *out)
 {
-	fputs("Usage: lifeboat recover ls [options]\n"
-	      "\n"
-	      "List the containers of a Docker devicemapper data root with their thin\n"
-	      "devices, and the pool they live in, without the Docker daemon. Reads files\n"
-	      "only: works as any user who can read the data root, and without\n"
-	      "device-mapper in the kernel (the pool's ACTIVE is then 'unknown').\n"
-	      "\n"
-	      "IN-POOL says whether the pool's own metadata (the loop metadata file, read\n"
-	      "with lifeboat's thin metadata reader) has the device Docker's records name;\n"
-	      "for a dm.thinpooldev pool, whose metadata is not a file, it is 'unknown'.\n"
-	      "LOG reads the filesystem's superblock and journal through the same\n"
-	      "metadata from the data file: 'dirty' marks a container that was writing\n"
-	      "when the host went down ('unknown' when the data file is not readable).\n"
-	      "\n"
-	      "Damage does not hide the rest: a container or pool whose files cannot be read\n"
-	      "is still listed, with its ERROR, and one warning line per damaged entry goes\n"
-	      "to stderr.\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output COLS    container columns to show (+COLS adds to the default)\n"
-	      "  -n, --noheadings     no column headings\n"
-	      "  -r, --raw            raw output: single spaces, no alignment\n"
-	      "  -b, --bytes          sizes in bytes rather than 512M-style\n"
-	      "      --strict         exit 5 if any entry is damaged\n"
-	      "      --daemon-json FILE  Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "      --root DIR       Docker data root (default /var/lib/docker)\n"
-	      "      --json           print everything as JSON (whatever -o says):\n"
-	      "                       {\"pool\": {...}, \"containers\": [{\"name\", \"id\",\n"
-	      "                       \"image\", \"device_hash\", \"device_id\", \"size_bytes\",\n"
-	      "                       \"pool\", \"in_pool\", ...}]}; unknown values are null\n"
-	      "  -q                   no warnings about damaged entries\n"
-	      "\n"
+	fputs("\n"
 	      "The pool's table comes first: its name, KIND (loop files or dm.thinpooldev),\n"
 	      "ACTIVE in the kernel, data BLOCK size, data USED of its size, the pool's\n"
 	      "TRANSACTION id, thin DEVICES, and its DATA and METADATA files.\n"
@@ -243,22 +233,32 @@ static void warn_damaged(const struct lb_inventory *inv)
 
 int cmd_recover_ls(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_STRICT = 1, OPT_DAEMON_JSON };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"noheadings", no_argument, NULL, 'n'},
-					     {"raw", no_argument, NULL, 'r'},
-					     {"bytes", no_argument, NULL, 'b'},
-					     {"strict", no_argument, NULL, OPT_STRICT},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_STRICT = LB_OPT_LONG_ONLY, OPT_DAEMON_JSON };
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "COLS",
+		 "container columns to show (+COLS adds to the default)"},
+		{'n', "noheadings", LB_ARG_NONE, NULL, "no column headings"},
+		{'r', "raw", LB_ARG_NONE, NULL, "raw output: single spaces, no alignment"},
+		{'b', "bytes", LB_ARG_NONE, NULL, "sizes in bytes rather than 512M-style"},
+		{OPT_STRICT, "strict", LB_ARG_NONE, NULL, "exit 5 if any entry is damaged"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print everything as JSON (whatever -o says):\n"
+					    "{\"pool\": {...}, \"containers\": [{\"name\", \"id\",\n"
+					    "\"image\", \"device_hash\", \"device_id\", \"size_bytes\",\n"
+					    "\"pool\", \"in_pool\", ...}]}; unknown values are null"),
+		LB_OPT_MENTION('q', "no warnings about damaged entries"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "recover ls", .opts = opts,
+						 .help_head = help_head, .help_tail_fn = help_tail,
+						 .name_col = 6, .desc_col = 23};
 	const char *columns = NULL, *daemon_json = NULL;
 	struct lb_table_style style = {0};
 	bool bytes = false, strict = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, "o:nrb" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': columns = optarg; break;
 		case 'n': style.noheadings = true; break;
@@ -266,10 +266,10 @@ int cmd_recover_ls(int argc, char **argv, struct lb_globals *g)
 		case 'b': bytes = true; break;
 		case OPT_STRICT: strict = true; break;
 		case OPT_DAEMON_JSON: daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("recover ls", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (optind < argc)
 		return lb_usage_error("recover ls", "unexpected argument '%s'", argv[optind]);
 	struct lb_err err = {0};

@@ -21,64 +21,44 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat recover mount [options] <container> [DIR]\n"
-	      "       lifeboat recover mount [options] --device-id N [DIR]\n"
-	      "       lifeboat recover mount [options] --snapshot NAME [DIR]\n"
-	      "\n"
-	      "Activate a container's thin device from its pool and mount its filesystem\n"
-	      "read-only, without the Docker daemon. The pool is reused if it is active;\n"
-	      "otherwise lifeboat attaches its loop files read-only and activates it with\n"
-	      "the read_only feature (Docker's pool name, so a second pool can never open\n"
-	      "the same metadata). The filesystem's journal is not replayed (xfs:\n"
-	      "norecovery,nouuid; ext4: noload). Nothing in the pool changes.\n"
-	      "\n"
-	      "Without the replay, what the filesystem committed to its journal but had not\n"
-	      "yet written in place is missing (a container killed while writing shows an\n"
-	      "older state); lifeboat reads the journal's state first and warns when it is\n"
-	      "dirty (\"log\" in --json). --replay-cow gets it without writing to the pool:\n"
-	      "the thin device stays read-only under a copy-on-write layer (a dm-snapshot\n"
-	      "over a sparse file, in RAM under /run by default) that takes the replay's\n"
-	      "writes; the mount is still read-only, and umount drops the layer.\n"
-	      "\n"
-	      "The last line of output is the directory holding the container's root\n"
-	      "filesystem (the rootfs/ inside the device). Undo with 'lifeboat recover umount'.\n"
-	      "\n"
-	      "Arguments:\n"
-	      "  <container>        name, full id, or unique id prefix\n"
-	      "  DIR                where to mount (default /run/lifeboat/mnt/<name>); used,\n"
-	      "                     and recorded for umount, as its canonical path\n"
-	      "\n"
-	      "Options:\n"
-	      "  --snapshot NAME    a lifeboat snapshot (lifeboat snapshot ls), by its name\n"
-	      "  --device-id N      a thin device by its id in the pool, with no Docker record\n"
-	      "                     needed (an orphan doctor names; loop-lvm pools): mounted\n"
-	      "                     as device-N, its size its filesystem's\n"
-	      "  --pool-dev NAME    the active pool device to use (direct-lvm), e.g.\n"
-	      "                     docker-thinpool; default: dm.thinpooldev or Docker's name\n"
-	      "  --replay-cow       replay the journal into a throwaway copy-on-write layer;\n"
-	      "                     the pool is not written\n"
-	      "  --cow-dir DIR      where the layer's sparse file goes (default\n"
-	      "                     /run/lifeboat/cow); it grows by what the replay writes;\n"
-	      "                     a directory only you can write\n"
-	      "  --replay-log       activate writable and let the filesystem replay its\n"
-	      "                     journal: WRITES to the pool's data and metadata\n"
-	      "  --force            mount a device Docker marked deleted\n"
-	      "  --daemon-json FILE Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR         Docker data root (default /var/lib/docker)\n"
-	      "  --json             print the result as JSON\n"
-	      "  -q, -v             quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 mounted; 1 failed; 2 usage or ambiguous container; 3 container,\n"
-	      "device or file not found; 4 refused (deleted device, something else mounted,\n"
-	      "suspended pool, a name that is no plain directory name, a --cow-dir others\n"
-	      "can write); 5 corrupt metadata (also a pool name that is no dm name).\n"
-	      "\n"
-	      "Example:\n"
-	      "  cd \"$(lifeboat recover mount web | tail -n 1)\" && ls\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat recover mount [options] <container> [DIR]\n"
+	"       lifeboat recover mount [options] --device-id N [DIR]\n"
+	"       lifeboat recover mount [options] --snapshot NAME [DIR]\n"
+	"\n"
+	"Activate a container's thin device from its pool and mount its filesystem\n"
+	"read-only, without the Docker daemon. The pool is reused if it is active;\n"
+	"otherwise lifeboat attaches its loop files read-only and activates it with\n"
+	"the read_only feature (Docker's pool name, so a second pool can never open\n"
+	"the same metadata). The filesystem's journal is not replayed (xfs:\n"
+	"norecovery,nouuid; ext4: noload). Nothing in the pool changes.\n"
+	"\n"
+	"Without the replay, what the filesystem committed to its journal but had not\n"
+	"yet written in place is missing (a container killed while writing shows an\n"
+	"older state); lifeboat reads the journal's state first and warns when it is\n"
+	"dirty (\"log\" in --json). --replay-cow gets it without writing to the pool:\n"
+	"the thin device stays read-only under a copy-on-write layer (a dm-snapshot\n"
+	"over a sparse file, in RAM under /run by default) that takes the replay's\n"
+	"writes; the mount is still read-only, and umount drops the layer.\n"
+	"\n"
+	"The last line of output is the directory holding the container's root\n"
+	"filesystem (the rootfs/ inside the device). Undo with 'lifeboat recover umount'.\n"
+	"\n"
+	"Arguments:\n"
+	"  <container>        name, full id, or unique id prefix\n"
+	"  DIR                where to mount (default /run/lifeboat/mnt/<name>); used,\n"
+	"                     and recorded for umount, as its canonical path\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 mounted; 1 failed; 2 usage or ambiguous container; 3 container,\n"
+	"device or file not found; 4 refused (deleted device, something else mounted,\n"
+	"suspended pool, a name that is no plain directory name, a --cow-dir others\n"
+	"can write); 5 corrupt metadata (also a pool name that is no dm name).\n"
+	"\n"
+	"Example:\n"
+	"  cd \"$(lifeboat recover mount web | tail -n 1)\" && ls\n";
 
 /* The view --device-id mounts: the pool's device `id`, its size read from
  * the pool files in userspace (lib/image/device_size), the dm name
@@ -133,26 +113,46 @@ static void kill_after_step(const char *stepname)
 
 int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_POOL_DEV = 1, OPT_REPLAY, OPT_REPLAY_COW, OPT_COW_DIR, OPT_FORCE, OPT_DAEMON_JSON,
-	       OPT_DEVICE_ID, OPT_SNAPSHOT };
-	static const struct option opts[] = {{"pool-dev", required_argument, NULL, OPT_POOL_DEV},
-					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
-					     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
-					     {"replay-log", no_argument, NULL, OPT_REPLAY},
-					     {"replay-cow", no_argument, NULL, OPT_REPLAY_COW},
-					     {"cow-dir", required_argument, NULL, OPT_COW_DIR},
-					     {"force", no_argument, NULL, OPT_FORCE},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_POOL_DEV = LB_OPT_LONG_ONLY, OPT_REPLAY, OPT_REPLAY_COW, OPT_COW_DIR, OPT_FORCE,
+	       OPT_DAEMON_JSON, OPT_DEVICE_ID, OPT_SNAPSHOT };
+	static const struct lb_opt opts[] = {
+		{OPT_SNAPSHOT, "snapshot", LB_ARG_REQUIRED, "NAME",
+		 "a lifeboat snapshot (lifeboat snapshot ls), by its name"},
+		{OPT_DEVICE_ID, "device-id", LB_ARG_REQUIRED, "N",
+		 "a thin device by its id in the pool, with no Docker record\n"
+		 "needed (an orphan doctor names; loop-lvm pools): mounted\n"
+		 "as device-N, its size its filesystem's"},
+		{OPT_POOL_DEV, "pool-dev", LB_ARG_REQUIRED, "NAME",
+		 "the active pool device to use (direct-lvm), e.g.\n"
+		 "docker-thinpool; default: dm.thinpooldev or Docker's name"},
+		{OPT_REPLAY_COW, "replay-cow", LB_ARG_NONE, NULL,
+		 "replay the journal into a throwaway copy-on-write layer;\n"
+		 "the pool is not written"},
+		{OPT_COW_DIR, "cow-dir", LB_ARG_REQUIRED, "DIR",
+		 "where the layer's sparse file goes (default\n"
+		 "/run/lifeboat/cow); it grows by what the replay writes;\n"
+		 "a directory only you can write"},
+		{OPT_REPLAY, "replay-log", LB_ARG_NONE, NULL,
+		 "activate writable and let the filesystem replay its\n"
+		 "journal: WRITES to the pool's data and metadata"},
+		{OPT_FORCE, "force", LB_ARG_NONE, NULL,
+		 "mount a device Docker marked deleted"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print the result as JSON"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const lb_opt_excl excl[] = {{OPT_REPLAY, OPT_REPLAY_COW}, {0}};
+	static const struct lb_opts_spec spec = {.cmd = "recover mount", .opts = opts, .excl = excl,
+						 .help_head = help_head, .help_tail = help_tail};
 	const char *pool_dev = NULL, *daemon_json = NULL, *cow_dir_arg = NULL;
 	bool replay = false, replay_cow = false, force = false, by_id = false;
 	uint64_t device_id = 0;
 	const char *snapshot = NULL;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_POOL_DEV: pool_dev = optarg; break;
 		case OPT_REPLAY: replay = true; break;
@@ -171,10 +171,10 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 			snapshot = optarg;
 			by_id = true;
 			break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("recover mount", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	int want_args = by_id ? 0 : 1;
 	if (argc - optind < want_args || argc - optind > want_args + 1)
 		return lb_usage_error("recover mount",
@@ -189,9 +189,6 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		snprintf(by_id_name, sizeof(by_id_name), "device-%llu", (unsigned long long)device_id);
 	const char *query = by_id ? by_id_name : argv[optind];
 	const char *dir = argc - optind == want_args + 1 ? argv[optind + want_args] : NULL;
-	if (replay && replay_cow)
-		return lb_usage_error("recover mount",
-				      "--replay-log and --replay-cow exclude each other");
 	if (cow_dir_arg && !replay_cow)
 		return lb_usage_error("recover mount", "--cow-dir goes with --replay-cow");
 

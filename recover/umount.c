@@ -14,38 +14,35 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat recover umount [options] <container|DIR|--all>\n"
-	      "\n"
-	      "Unmount a container that 'lifeboat recover mount' mounted, and remove the\n"
-	      "copy-on-write layer (--replay-cow) with its file, the thin device, the pool\n"
-	      "and the loop devices that lifeboat created for it, in that order. Devices\n"
-	      "lifeboat did not create (Docker's own pool, loop devices that were attached\n"
-	      "before) are left alone. A pool still used by another mounted container\n"
-	      "stays until the last one is unmounted. Works after lifeboat was killed\n"
-	      "midway: every step is journalled first under /run/lifeboat/sessions and\n"
-	      "/run/lifeboat/pools.\n"
-	      "\n"
-	      "Arguments:\n"
-	      "  <container>   name, full id or id prefix as given to 'recover mount'\n"
-	      "  DIR           the mount directory (or its rootfs/)\n"
-	      "  --all         every session lifeboat has open\n"
-	      "\n"
-	      "Options:\n"
-	      "  -q, -v        quieter, more verbose (say each thing removed)\n"
-	      "\n"
-	      "Only what carries lifeboat's mark is touched: device-mapper devices with the\n"
-	      "LIFEBOAT- uuid the journal line gives, mounts at the recorded path of the\n"
-	      "recorded device (outside /run/lifeboat only a device lifeboat created), and\n"
-	      "files in lifeboat's own directories or the session's own copy-on-write file.\n"
-	      "A journal line that names anything else is reported (journal:line) and\n"
-	      "skipped, and its journal is kept.\n"
-	      "\n"
-	      "Exit codes: 0 done; 1 failed; 2 usage; 3 no such session; 4 busy (a process\n"
-	      "still uses the mount), or a journal line was skipped.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat recover umount [options] <container|DIR|--all>\n"
+	"\n"
+	"Unmount a container that 'lifeboat recover mount' mounted, and remove the\n"
+	"copy-on-write layer (--replay-cow) with its file, the thin device, the pool\n"
+	"and the loop devices that lifeboat created for it, in that order. Devices\n"
+	"lifeboat did not create (Docker's own pool, loop devices that were attached\n"
+	"before) are left alone. A pool still used by another mounted container\n"
+	"stays until the last one is unmounted. Works after lifeboat was killed\n"
+	"midway: every step is journalled first under /run/lifeboat/sessions and\n"
+	"/run/lifeboat/pools.\n"
+	"\n"
+	"Arguments:\n"
+	"  <container>   name, full id or id prefix as given to 'recover mount'\n"
+	"  DIR           the mount directory (or its rootfs/)\n"
+	"  --all         every session lifeboat has open\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Only what carries lifeboat's mark is touched: device-mapper devices with the\n"
+	"LIFEBOAT- uuid the journal line gives, mounts at the recorded path of the\n"
+	"recorded device (outside /run/lifeboat only a device lifeboat created), and\n"
+	"files in lifeboat's own directories or the session's own copy-on-write file.\n"
+	"A journal line that names anything else is reported (journal:line) and\n"
+	"skipped, and its journal is kept.\n"
+	"\n"
+	"Exit codes: 0 done; 1 failed; 2 usage; 3 no such session; 4 busy (a process\n"
+	"still uses the mount), or a journal line was skipped.\n";
 
 static int verbosity; /* set once from the CLI options; read by say() */
 static void say(enum lb_say_level level, const char *line)
@@ -149,20 +146,22 @@ static int teardown_sessions(const char *what, int *matched)
 
 int cmd_recover_umount(int argc, char **argv, struct lb_globals *g)
 {
-	static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, LB_GLOBAL_LONGOPTS, {0}};
+	/* --all is told of among the arguments it stands for. */
+	static const struct lb_opt opts[] = {
+		{'a', "all", LB_ARG_NONE, NULL, NULL},
+		LB_OPT_MENTION_QV("quieter, more verbose (say each thing removed)"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "recover umount", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .desc_col = 16};
 	bool all = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, "a" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
-		if (c == 'a')
-			all = true;
-		else if (c == 'h') {
-			usage(stdout);
-			return LB_OK;
-		} else
-			return lb_usage_error("recover umount", "unknown option");
-	}
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0)
+		all |= c == 'a';
+	if (c < 0)
+		return parser.rc;
 	if (all == (optind < argc) || argc - optind > 1)
 		return lb_usage_error("recover umount", "expected one of <container>, DIR or --all");
 	verbosity = g->verbosity;

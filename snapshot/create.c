@@ -9,43 +9,35 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot create [options] <container>\n"
-	      "\n"
-	      "Take a thin snapshot of the container's device in Docker's pool. It costs\n"
-	      "milliseconds and no copy: the pool shares every block until one side writes.\n"
-	      "\n"
-	      "With the container running, its device is suspended for the snapshot (which\n"
-	      "freezes and flushes its filesystem, so the snapshot holds what a clean\n"
-	      "unmount would) and resumed at once; the freeze is measured and reported.\n"
-	      "dockerd may run: lifeboat never changes the pool's transaction id, and takes\n"
-	      "device ids from the top of the 24-bit space, where dockerd never allocates.\n"
-	      "With dockerd stopped, a loop-lvm pool that is not active is activated for the\n"
-	      "command and released after.\n"
-	      "\n"
-	      "The snapshot is recorded in <root>/devicemapper/lifeboat/snapshots.json\n"
-	      "(backed up to snapshots.json.bak at every change), which 'recover doctor'\n"
-	      "reads so snapshot devices are never taken for orphans.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --name NAME          the snapshot's name (default <container>-<UTC time>,\n"
-	      "                       e.g. web-20261130T060324Z); [A-Za-z0-9_.-], at most 64\n"
-	      "  --daemon-json FILE   Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR           Docker data root (default /var/lib/docker)\n"
-	      "  --json               print the snapshot's record as JSON\n"
-	      "  -q, -v               quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 taken; 1 failed; 2 usage (bad or taken name); 3 container or\n"
-	      "device not found; 4 refused (pool read-only or flagged needs_check, device\n"
-	      "deleted, no safe id left, a metadata snapshot somebody else holds); 5 corrupt\n"
-	      "metadata or catalog.\n"
-	      "\n"
-	      "Example:\n"
-	      "  lifeboat snapshot create web\n"
-	      "  lifeboat snapshot create --name web-before-upgrade web\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot create [options] <container>\n"
+	"\n"
+	"Take a thin snapshot of the container's device in Docker's pool. It costs\n"
+	"milliseconds and no copy: the pool shares every block until one side writes.\n"
+	"\n"
+	"With the container running, its device is suspended for the snapshot (which\n"
+	"freezes and flushes its filesystem, so the snapshot holds what a clean\n"
+	"unmount would) and resumed at once; the freeze is measured and reported.\n"
+	"dockerd may run: lifeboat never changes the pool's transaction id, and takes\n"
+	"device ids from the top of the 24-bit space, where dockerd never allocates.\n"
+	"With dockerd stopped, a loop-lvm pool that is not active is activated for the\n"
+	"command and released after.\n"
+	"\n"
+	"The snapshot is recorded in <root>/devicemapper/lifeboat/snapshots.json\n"
+	"(backed up to snapshots.json.bak at every change), which 'recover doctor'\n"
+	"reads so snapshot devices are never taken for orphans.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 taken; 1 failed; 2 usage (bad or taken name); 3 container or\n"
+	"device not found; 4 refused (pool read-only or flagged needs_check, device\n"
+	"deleted, no safe id left, a metadata snapshot somebody else holds); 5 corrupt\n"
+	"metadata or catalog.\n"
+	"\n"
+	"Example:\n"
+	"  lifeboat snapshot create web\n"
+	"  lifeboat snapshot create --name web-before-upgrade web\n";
 
 void lb_snapshot_say(void *ctx, const char *line)
 {
@@ -56,24 +48,32 @@ void lb_snapshot_say(void *ctx, const char *line)
 
 int cmd_snapshot_create(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_NAME = 0x100, OPT_DAEMON_JSON };
-	static const struct option opts[] = {{"name", required_argument, NULL, OPT_NAME},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_NAME = LB_OPT_LONG_ONLY, OPT_DAEMON_JSON };
+	static const struct lb_opt opts[] = {
+		{OPT_NAME, "name", LB_ARG_REQUIRED, "NAME",
+		 "the snapshot's name (default <container>-<UTC time>,\n"
+		 "e.g. web-20261130T060324Z); [A-Za-z0-9_.-], at most 64"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print the snapshot's record as JSON"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot create", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .desc_col = 23};
 	const char *name = NULL;
 	struct lb_snapshot_target t = {.say = lb_snapshot_say, .say_ctx = g};
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_NAME: name = optarg; break;
 		case OPT_DAEMON_JSON: t.daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot create", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind != 1)
 		return lb_usage_error("snapshot create", "one container, by name or id");
 	t.data_root = g->docker_root;

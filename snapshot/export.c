@@ -26,53 +26,35 @@
 #include "snapshot/live_export.h"
 #include "snapshot/verbs.h"
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot export <snapshot> [--base OLDER] -o FILE|- [options]\n"
-	      "       lifeboat snapshot export --device-id N -o FILE|- [options]\n"
-	      "\n"
-	      "A snapshot (lifeboat snapshot ls) by name: read through the pool's metadata\n"
-	      "snapshot, so a pool dockerd is using reads consistently (dockerd stopped: the\n"
-	      "pool is activated for the command). With --base, an incremental: only the\n"
-	      "blocks that differ from the older snapshot of the same container, found by\n"
-	      "walking both mapping trees together and skipping every subtree they share;\n"
-	      "'snapshot import' applies it after the full export of the base. SIGINT or\n"
-	      "SIGTERM stops it cleanly: the held metadata snapshot is released and no\n"
-	      "file is left.\n"
-	      "\n"
-	      "--device-id N: any thin device of a pool that is not active (a dead host),\n"
-	      "read from the pool's files, opened read-only; always a full export.\n"
-	      "\n"
-	      "The stream: a header naming the snapshot, its mapped blocks zstd-compressed\n"
-	      "on every core, and a trailer with counts and a sha256 over the stream\n"
-	      "(docs/export-format.md); a full export has no record for unmapped blocks,\n"
-	      "an incremental marks the blocks the snapshot no longer maps. FILE is\n"
-	      "written under a temporary name and renamed when complete; with '-' the\n"
-	      "stream goes to stdout, and a cut one is reported as incomplete by\n"
-	      "`snapshot import` and `snapshot verify`.\n"
-	      "\n"
-	      "Options:\n"
-	      "      --base OLDER     an incremental against this older snapshot\n"
-	      "      --base-id M, --base-stream FILE\n"
-	      "                       with --device-id: an incremental against device M,\n"
-	      "                       whose export FILE gives the base's identity\n"
-	      "      --device-id N    the thin device, by its id in the pool\n"
-	      "  -o, --output FILE    the stream to write, or '-' for stdout (required)\n"
-	      "      --name NAME      the snapshot's name in the header (default device-N)\n"
-	      "      --metadata FILE  the pool's metadata (default <root>/devicemapper/\n"
-	      "                       devicemapper/metadata)\n"
-	      "      --data FILE      the pool's data (default .../devicemapper/data)\n"
-	      "      --level N        zstd level, 1-19 (default 3)\n"
-	      "      --threads N      compressing threads (default: one per core; 0: none)\n"
-	      "      --force          replace an existing FILE\n"
-	      "      --root DIR       Docker data root (default /var/lib/docker)\n"
-	      "      --json           print the result as JSON (to stderr with -o -)\n"
-	      "  -q, -v               quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 written; 1 failed; 2 usage; 3 device, data or metadata file not\n"
-	      "found; 4 FILE exists; 5 corrupt metadata or a mapping past the data's end.\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot export <snapshot> [--base OLDER] -o FILE|- [options]\n"
+	"       lifeboat snapshot export --device-id N -o FILE|- [options]\n"
+	"\n"
+	"A snapshot (lifeboat snapshot ls) by name: read through the pool's metadata\n"
+	"snapshot, so a pool dockerd is using reads consistently (dockerd stopped: the\n"
+	"pool is activated for the command). With --base, an incremental: only the\n"
+	"blocks that differ from the older snapshot of the same container, found by\n"
+	"walking both mapping trees together and skipping every subtree they share;\n"
+	"'snapshot import' applies it after the full export of the base. SIGINT or\n"
+	"SIGTERM stops it cleanly: the held metadata snapshot is released and no\n"
+	"file is left.\n"
+	"\n"
+	"--device-id N: any thin device of a pool that is not active (a dead host),\n"
+	"read from the pool's files, opened read-only; always a full export.\n"
+	"\n"
+	"The stream: a header naming the snapshot, its mapped blocks zstd-compressed\n"
+	"on every core, and a trailer with counts and a sha256 over the stream\n"
+	"(docs/export-format.md); a full export has no record for unmapped blocks,\n"
+	"an incremental marks the blocks the snapshot no longer maps. FILE is\n"
+	"written under a temporary name and renamed when complete; with '-' the\n"
+	"stream goes to stdout, and a cut one is reported as incomplete by\n"
+	"`snapshot import` and `snapshot verify`.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 written; 1 failed; 2 usage; 3 device, data or metadata file not\n"
+	"found; 4 FILE exists; 5 corrupt metadata or a mapping past the data's end.\n";
 
 struct export_args {
 	const char *output, *metadata, *data, *name;
@@ -90,28 +72,42 @@ struct export_args {
 static int parse_args(int argc, char **argv, struct lb_globals *g, struct export_args *a,
 		      bool *help)
 {
-	enum { OPT_DEVICE_ID = 1, OPT_METADATA, OPT_DATA, OPT_NAME, OPT_LEVEL, OPT_THREADS, OPT_FORCE,
-	       OPT_BASE, OPT_BASE_ID, OPT_BASE_STREAM };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"base-id", required_argument, NULL, OPT_BASE_ID},
-					     {"base-stream", required_argument, NULL, OPT_BASE_STREAM},
-					     {"base", required_argument, NULL, OPT_BASE},
-					     {"device-id", required_argument, NULL, OPT_DEVICE_ID},
-					     {"metadata", required_argument, NULL, OPT_METADATA},
-					     {"data", required_argument, NULL, OPT_DATA},
-					     {"name", required_argument, NULL, OPT_NAME},
-					     {"level", required_argument, NULL, OPT_LEVEL},
-					     {"threads", required_argument, NULL, OPT_THREADS},
-					     {"force", no_argument, NULL, OPT_FORCE},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_DEVICE_ID = LB_OPT_LONG_ONLY, OPT_METADATA, OPT_DATA, OPT_NAME, OPT_LEVEL,
+	       OPT_THREADS, OPT_FORCE, OPT_BASE, OPT_BASE_ID, OPT_BASE_STREAM };
+	static const struct lb_opt opts[] = {
+		{OPT_BASE, "base", LB_ARG_REQUIRED, "OLDER", "an incremental against this older snapshot"},
+		{OPT_BASE_ID, "base-id", LB_ARG_REQUIRED, "M", NULL, LB_OPT_JOIN},
+		{OPT_BASE_STREAM, "base-stream", LB_ARG_REQUIRED, "FILE",
+		 "with --device-id: an incremental against device M,\n"
+		 "whose export FILE gives the base's identity"},
+		{OPT_DEVICE_ID, "device-id", LB_ARG_REQUIRED, "N", "the thin device, by its id in the pool"},
+		{'o', "output", LB_ARG_REQUIRED, "FILE",
+		 "the stream to write, or '-' for stdout (required)"},
+		{OPT_NAME, "name", LB_ARG_REQUIRED, "NAME",
+		 "the snapshot's name in the header (default device-N)"},
+		{OPT_METADATA, "metadata", LB_ARG_REQUIRED, "FILE",
+		 "the pool's metadata (default <root>/devicemapper/\n"
+		 "devicemapper/metadata)"},
+		{OPT_DATA, "data", LB_ARG_REQUIRED, "FILE",
+		 "the pool's data (default .../devicemapper/data)"},
+		{OPT_LEVEL, "level", LB_ARG_REQUIRED, "N", "zstd level, 1-19 (default 3)"},
+		{OPT_THREADS, "threads", LB_ARG_REQUIRED, "N",
+		 "compressing threads (default: one per core; 0: none)"},
+		{OPT_FORCE, "force", LB_ARG_NONE, NULL, "replace an existing FILE"},
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print the result as JSON (to stderr with -o -)"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot export", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .name_col = 6, .desc_col = 23};
 	const char *cmd = "snapshot export";
 	uint64_t v;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
 	*help = false;
-	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': a->output = optarg; break;
 		case OPT_METADATA: a->metadata = optarg; break;
@@ -146,9 +142,11 @@ static int parse_args(int argc, char **argv, struct lb_globals *g, struct export
 				return lb_usage_error(cmd, "--threads %s: 0 to 64", optarg);
 			a->threads = (long)v;
 			break;
-		case 'h': *help = true; return LB_OK;
-		default: return lb_usage_error(cmd, "unknown option");
 		}
+	}
+	if (c < 0) {
+		*help = parser.rc == LB_OK;
+		return parser.rc;
 	}
 	if (optind < argc)
 		a->snapshot = argv[optind++];
@@ -323,11 +321,8 @@ int cmd_snapshot_export(int argc, char **argv, struct lb_globals *g)
 	struct export_args a = {.level = 3, .threads = -1};
 	bool help;
 	int rc = parse_args(argc, argv, g, &a, &help);
-	if (rc || help) {
-		if (help)
-			usage(stdout);
+	if (rc || help)
 		return rc;
-	}
 	if (a.snapshot)
 		return export_by_name(&a, g);
 	struct lb_err err = {0};

@@ -11,46 +11,38 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot import FILE [FILE...] -o IMAGE [--force] [--json]\n"
-	      "       lifeboat snapshot import FILE [FILE...] --into CONTAINER [--name NAME]\n"
-	      "\n"
-	      "Rebuild a device from export streams: the first a full export, each further\n"
-	      "one an incremental on the one before it (checked by uuid, block size and\n"
-	      "virtual size). IMAGE is a sparse raw image of the device's full size, which\n"
-	      "`mount -o loop` opens; no device-mapper is needed. It is written under a\n"
-	      "temporary name and appears only when every stream checked out: a corrupt,\n"
-	      "incomplete or out-of-chain stream leaves no IMAGE.\n"
-	      "\n"
-	      "With --into, the streams become a new thin device in this host's Docker\n"
-	      "pool, recorded as a snapshot of CONTAINER (whose device must be of the\n"
-	      "same size): `snapshot rollback CONTAINER NAME` then puts it in the\n"
-	      "container's place, and `recover mount --snapshot NAME` opens it. Beside a\n"
-	      "running dockerd as `snapshot create` is (create_thin only, an id from the\n"
-	      "top of the 24-bit space); with dockerd stopped a loop-lvm pool is activated\n"
-	      "for the command. Every header is checked before anything is made; a stream\n"
-	      "that fails midway deletes the device and the record. An import that was\n"
-	      "killed stays as a snapshot in state \"importing\": `snapshot rm` removes it.\n"
-	      "The snapshot keeps the export's identity (uuid) and creation time.\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output IMAGE   the image to write\n"
-	      "      --force          replace an existing IMAGE\n"
-	      "      --into CONTAINER into the pool, as a snapshot of CONTAINER (name or id)\n"
-	      "      --name NAME      the snapshot's name (default: CONTAINER-<created, UTC>)\n"
-	      "      --daemon-json F  dockerd's daemon.json (default /etc/docker/daemon.json)\n"
-	      "      --json           print each stream's identity and counts as JSON\n"
-	      "\n"
-	      "Exit codes: 0 written; 1 failed; 2 usage; 3 a file or CONTAINER not found;\n"
-	      "4 IMAGE exists, or --into refused (another size or block size, pool\n"
-	      "read-only, no safe id); 5 a stream corrupt, incomplete or on the wrong base.\n"
-	      "\n"
-	      "Example:\n"
-	      "  lifeboat snapshot import web-full.lbx web-incr1.lbx -o web.img\n"
-	      "  lifeboat snapshot import web-full.lbx web-incr1.lbx --into web --name web-from-a\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot import FILE [FILE...] -o IMAGE [--force] [--json]\n"
+	"       lifeboat snapshot import FILE [FILE...] --into CONTAINER [--name NAME]\n"
+	"\n"
+	"Rebuild a device from export streams: the first a full export, each further\n"
+	"one an incremental on the one before it (checked by uuid, block size and\n"
+	"virtual size). IMAGE is a sparse raw image of the device's full size, which\n"
+	"`mount -o loop` opens; no device-mapper is needed. It is written under a\n"
+	"temporary name and appears only when every stream checked out: a corrupt,\n"
+	"incomplete or out-of-chain stream leaves no IMAGE.\n"
+	"\n"
+	"With --into, the streams become a new thin device in this host's Docker\n"
+	"pool, recorded as a snapshot of CONTAINER (whose device must be of the\n"
+	"same size): `snapshot rollback CONTAINER NAME` then puts it in the\n"
+	"container's place, and `recover mount --snapshot NAME` opens it. Beside a\n"
+	"running dockerd as `snapshot create` is (create_thin only, an id from the\n"
+	"top of the 24-bit space); with dockerd stopped a loop-lvm pool is activated\n"
+	"for the command. Every header is checked before anything is made; a stream\n"
+	"that fails midway deletes the device and the record. An import that was\n"
+	"killed stays as a snapshot in state \"importing\": `snapshot rm` removes it.\n"
+	"The snapshot keeps the export's identity (uuid) and creation time.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 written; 1 failed; 2 usage; 3 a file or CONTAINER not found;\n"
+	"4 IMAGE exists, or --into refused (another size or block size, pool\n"
+	"read-only, no safe id); 5 a stream corrupt, incomplete or on the wrong base.\n"
+	"\n"
+	"Example:\n"
+	"  lifeboat snapshot import web-full.lbx web-incr1.lbx -o web.img\n"
+	"  lifeboat snapshot import web-full.lbx web-incr1.lbx --into web --name web-from-a\n";
 
 /* --json and the operator's lines for the streams, in both modes. */
 static json_t *streams_json(const char *const *files, size_t n, const struct lb_stream_result *res)
@@ -98,38 +90,43 @@ static int import_into(const char *const *files, size_t n, const char *container
 
 int cmd_snapshot_import(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_FORCE = 0x100, OPT_INTO, OPT_NAME, OPT_DAEMON_JSON };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"force", no_argument, NULL, OPT_FORCE},
-					     {"into", required_argument, NULL, OPT_INTO},
-					     {"name", required_argument, NULL, OPT_NAME},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_FORCE = LB_OPT_LONG_ONLY, OPT_INTO, OPT_NAME, OPT_DAEMON_JSON };
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "IMAGE", "the image to write"},
+		{OPT_FORCE, "force", LB_ARG_NONE, NULL, "replace an existing IMAGE"},
+		{OPT_INTO, "into", LB_ARG_REQUIRED, "CONTAINER",
+		 "into this host's pool, as a snapshot of CONTAINER"},
+		{OPT_NAME, "name", LB_ARG_REQUIRED, "NAME",
+		 "with --into: the snapshot's name (default\n<container>-<created, UTC>)"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_JSON, "print each stream's identity and counts as JSON"),
+		{0},
+	};
+	static const lb_opt_excl excl[] = {{'o', OPT_INTO}, {OPT_FORCE, OPT_INTO}, {0}};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot import", .opts = opts,
+						 .excl = excl, .help_head = help_head,
+						 .help_tail = help_tail, .name_col = 6, .desc_col = 23};
 	const char *output = NULL, *into = NULL, *name = NULL, *daemon_json = NULL;
 	bool force = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, "o:" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case OPT_FORCE: force = true; break;
 		case OPT_INTO: into = optarg; break;
 		case OPT_NAME: name = optarg; break;
 		case OPT_DAEMON_JSON: daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot import", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (optind >= argc)
 		return lb_usage_error("snapshot import", "expected FILE [FILE...]");
-	if (!output == !into)
-		return lb_usage_error("snapshot import", "one of -o IMAGE and --into CONTAINER");
+	if (!output && !into)
+		return lb_usage_error("snapshot import", "-o IMAGE or --into CONTAINER is required");
 	if ((name || daemon_json) && !into)
 		return lb_usage_error("snapshot import", "--name and --daemon-json go with --into");
-	if (force && into)
-		return lb_usage_error("snapshot import", "--force goes with -o");
 	const size_t n = (size_t)(argc - optind);
 	const char *const *files = (const char *const *)argv + optind;
 	struct lb_stream_result *res = calloc(n, sizeof(*res));

@@ -34,27 +34,20 @@ static const struct lb_table_column cols[] = {
 #define N_COLS (sizeof(cols) / sizeof(cols[0]))
 #define DEFAULTS "NAME,CONTAINER,CREATED,DEVICE-ID,SIZE,MAPPED,STATE,FREEZE"
 
-static void usage(FILE *out)
+static const char help_head[] =
+	"Usage: lifeboat snapshot ls [options] [<container>]\n"
+	"\n"
+	"List lifeboat's snapshots of the pool (of one container: by name or id),\n"
+	"oldest first, from the catalog and the pool's metadata (read through a\n"
+	"metadata snapshot when the pool is active, so a live pool reads\n"
+	"consistently). Read-only but for resolving a record a killed create left\n"
+	"pending.\n"
+	"\n"
+	"Options:\n";
+/* The help after the options: it lists the columns. */
+static void help_tail(FILE *out)
 {
-	fputs("Usage: lifeboat snapshot ls [options] [<container>]\n"
-	      "\n"
-	      "List lifeboat's snapshots of the pool (of one container: by name or id),\n"
-	      "oldest first, from the catalog and the pool's metadata (read through a\n"
-	      "metadata snapshot when the pool is active, so a live pool reads\n"
-	      "consistently). Read-only but for resolving a record a killed create left\n"
-	      "pending.\n"
-	      "\n"
-	      "Options:\n"
-	      "  -o, --output COLS    columns, comma-separated; +COL adds to the default\n"
-	      "  -n, --noheadings     no header line\n"
-	      "  -r, --raw            no alignment, for scripts\n"
-	      "  -b, --bytes          sizes in bytes\n"
-	      "  --daemon-json FILE   Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR           Docker data root (default /var/lib/docker)\n"
-	      "  --json               {\"snapshots\": [{name, container, container_id,\n"
-	      "                       device_id, origin_device_id, created, size_bytes,\n"
-	      "                       mapped_bytes, pool, state, uuid, freeze_us}]}\n"
-	      "\n"
+	fputs("\n"
 	      "Columns:\n",
 	      out);
 	lb_table_help(out, cols, N_COLS);
@@ -133,32 +126,40 @@ static void print_json(const struct lb_snapshot_list *l)
 
 int cmd_snapshot_ls(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_DAEMON_JSON = 0x100 };
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {"noheadings", no_argument, NULL, 'n'},
-					     {"raw", no_argument, NULL, 'r'},
-					     {"bytes", no_argument, NULL, 'b'},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_DAEMON_JSON = LB_OPT_LONG_ONLY };
+	static const struct lb_opt opts[] = {
+		{'o', "output", LB_ARG_REQUIRED, "COLS",
+		 "columns, comma-separated; +COL adds to the default"},
+		{'n', "noheadings", LB_ARG_NONE, NULL, "no header line"},
+		{'r', "raw", LB_ARG_NONE, NULL, "no alignment, for scripts"},
+		{'b', "bytes", LB_ARG_NONE, NULL, "sizes in bytes"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "{\"snapshots\": [{name, container, container_id,\n"
+		 "device_id, origin_device_id, created, size_bytes,\n"
+		 "mapped_bytes, pool, state, uuid, freeze_us}]}"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot ls", .opts = opts,
+						 .help_head = help_head, .help_tail_fn = help_tail,
+						 .desc_col = 23};
 	const char *columns = NULL;
 	struct lb_table_style style = {0};
 	struct lb_snapshot_target t = {.say = lb_snapshot_say, .say_ctx = g};
 	bool bytes = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, "o:nrb" LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case 'o': columns = optarg; break;
 		case 'n': style.noheadings = true; break;
 		case 'r': style.raw = true; break;
 		case 'b': bytes = true; break;
 		case OPT_DAEMON_JSON: t.daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot ls", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind > 1)
 		return lb_usage_error("snapshot ls", "at most one container");
 	struct lb_err err = {0};

@@ -9,40 +9,25 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot prune [options] [<container>]\n"
-	      "\n"
-	      "Delete the snapshots the retention rules do not keep, with restic's 'forget'\n"
-	      "semantics, for each container on its own (of one container: by name or id):\n"
-	      "within each period the newest snapshot is kept and uses one count; a period\n"
-	      "with no snapshot uses none; the rules are OR'ed; a rule with count left when\n"
-	      "the oldest snapshot is reached keeps that one too. Periods are in UTC; weeks\n"
-	      "are ISO weeks. A pending snapshot is never pruned. At least one rule is\n"
-	      "required: a prune that keeps nothing by mistake is refused.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --keep-last N        the N newest\n"
-	      "  --keep-hourly N      the newest of each of the last N hours with snapshots\n"
-	      "  --keep-daily N       ... days\n"
-	      "  --keep-weekly N      ... ISO weeks\n"
-	      "  --keep-monthly N     ... months\n"
-	      "  --keep-yearly N      ... years\n"
-	      "                       (N = all: every one; 0: the rule is off)\n"
-	      "  --dry-run            print the plan, delete nothing\n"
-	      "  --daemon-json FILE   Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR           Docker data root (default /var/lib/docker)\n"
-	      "  --json               {\"keep\": [{name, reasons}], \"remove\": [{name, error}],\n"
-	      "                       \"dry_run\"}\n"
-	      "  -q, -v               quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 done; 1 failed; 2 usage (no rule, a bad count); 3 data root\n"
-	      "not found; 4 a removal refused (its device active); 5 corrupt catalog.\n"
-	      "\n"
-	      "Example:\n"
-	      "  lifeboat snapshot prune --keep-hourly 24 --keep-daily 7 --keep-weekly 4 --dry-run\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot prune [options] [<container>]\n"
+	"\n"
+	"Delete the snapshots the retention rules do not keep, with restic's 'forget'\n"
+	"semantics, for each container on its own (of one container: by name or id):\n"
+	"within each period the newest snapshot is kept and uses one count; a period\n"
+	"with no snapshot uses none; the rules are OR'ed; a rule with count left when\n"
+	"the oldest snapshot is reached keeps that one too. Periods are in UTC; weeks\n"
+	"are ISO weeks. A pending snapshot is never pruned. At least one rule is\n"
+	"required: a prune that keeps nothing by mistake is refused.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 done; 1 failed; 2 usage (no rule, a bad count); 3 data root\n"
+	"not found; 4 a removal refused (its device active); 5 corrupt catalog.\n"
+	"\n"
+	"Example:\n"
+	"  lifeboat snapshot prune --keep-hourly 24 --keep-daily 7 --keep-weekly 4 --dry-run\n";
 
 struct report_ctx {
 	const struct lb_globals *g;
@@ -93,25 +78,35 @@ static int parse_count(const char *opt, const char *arg, int *out)
 
 int cmd_snapshot_prune(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_LAST = 0x100, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY, OPT_MONTHLY, OPT_YEARLY,
+	enum { OPT_LAST = LB_OPT_LONG_ONLY, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY, OPT_MONTHLY, OPT_YEARLY,
 	       OPT_DRY_RUN, OPT_DAEMON_JSON };
-	static const struct option opts[] = {{"keep-last", required_argument, NULL, OPT_LAST},
-					     {"keep-hourly", required_argument, NULL, OPT_HOURLY},
-					     {"keep-daily", required_argument, NULL, OPT_DAILY},
-					     {"keep-weekly", required_argument, NULL, OPT_WEEKLY},
-					     {"keep-monthly", required_argument, NULL, OPT_MONTHLY},
-					     {"keep-yearly", required_argument, NULL, OPT_YEARLY},
-					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	static const struct lb_opt opts[] = {
+		{OPT_LAST, "keep-last", LB_ARG_REQUIRED, "N", "the N newest"},
+		{OPT_HOURLY, "keep-hourly", LB_ARG_REQUIRED, "N",
+		 "the newest of each of the last N hours with snapshots"},
+		{OPT_DAILY, "keep-daily", LB_ARG_REQUIRED, "N", "... days"},
+		{OPT_WEEKLY, "keep-weekly", LB_ARG_REQUIRED, "N", "... ISO weeks"},
+		{OPT_MONTHLY, "keep-monthly", LB_ARG_REQUIRED, "N", "... months"},
+		{OPT_YEARLY, "keep-yearly", LB_ARG_REQUIRED, "N",
+		 "... years\n"
+		 "(N = all: every one; 0: the rule is off)"},
+		{OPT_DRY_RUN, "dry-run", LB_ARG_NONE, NULL, "print the plan, delete nothing"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "{\"keep\": [{name, reasons}], \"remove\": [{name, error}],\n"
+		 "\"dry_run\"}"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot prune", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .desc_col = 23};
 	struct lb_snapshot_target t = {.say = lb_snapshot_say, .say_ctx = g};
 	struct lb_retain_policy p = {0};
 	bool dry_run = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c, rc;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_LAST: if ((rc = parse_count("keep-last", optarg, &p.last))) return rc; break;
 		case OPT_HOURLY: if ((rc = parse_count("keep-hourly", optarg, &p.hourly))) return rc; break;
@@ -121,10 +116,10 @@ int cmd_snapshot_prune(int argc, char **argv, struct lb_globals *g)
 		case OPT_YEARLY: if ((rc = parse_count("keep-yearly", optarg, &p.yearly))) return rc; break;
 		case OPT_DRY_RUN: dry_run = true; break;
 		case OPT_DAEMON_JSON: t.daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot prune", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind > 1)
 		return lb_usage_error("snapshot prune", "at most one container");
 	if (lb_retain_policy_empty(&p))

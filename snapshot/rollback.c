@@ -8,59 +8,59 @@
 #include <jansson.h>
 #include <stdio.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot rollback [options] <container> <snapshot>\n"
-	      "\n"
-	      "Make the container's filesystem what it was in the snapshot. dockerd must be\n"
-	      "stopped (refused otherwise: it caches device ids). There is never a moment\n"
-	      "without a device for the container:\n"
-	      "  1. the pool makes a new device, a snapshot of the snapshot (which stays);\n"
-	      "  2. Docker's device file for the container is copied beside the catalog,\n"
-	      "     then rewritten atomically to name the new device;\n"
-	      "  3. the container's device as it was before is kept as a snapshot of its\n"
-	      "     own (<container>-<time>): nothing is lost, 'snapshot rm' drops it.\n"
-	      "A rollback that was interrupted is finished by the same command.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --discard-current    delete the container's current device instead of\n"
-	      "                       keeping it as a snapshot: its changes since the\n"
-	      "                       snapshot are LOST\n"
-	      "  --daemon-json FILE   Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --root DIR           Docker data root (default /var/lib/docker)\n"
-	      "  --json               print what was done as JSON\n"
-	      "  -q, -v               quieter, more verbose\n"
-	      "\n"
-	      "Exit codes: 0 rolled back; 1 failed; 2 usage (a snapshot of another\n"
-	      "container); 3 no such container or snapshot; 4 refused (dockerd running, the\n"
-	      "device active, another rollback unfinished, the container's device replaced\n"
-	      "since the snapshot); 5 corrupt metadata, catalog or journal.\n"
-	      "\n"
-	      "Example:\n"
-	      "  systemctl stop docker && lifeboat snapshot rollback web web-before-upgrade\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot rollback [options] <container> <snapshot>\n"
+	"\n"
+	"Make the container's filesystem what it was in the snapshot. dockerd must be\n"
+	"stopped (refused otherwise: it caches device ids). There is never a moment\n"
+	"without a device for the container:\n"
+	"  1. the pool makes a new device, a snapshot of the snapshot (which stays);\n"
+	"  2. Docker's device file for the container is copied beside the catalog,\n"
+	"     then rewritten atomically to name the new device;\n"
+	"  3. the container's device as it was before is kept as a snapshot of its\n"
+	"     own (<container>-<time>): nothing is lost, 'snapshot rm' drops it.\n"
+	"A rollback that was interrupted is finished by the same command.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 rolled back; 1 failed; 2 usage (a snapshot of another\n"
+	"container); 3 no such container or snapshot; 4 refused (dockerd running, the\n"
+	"device active, another rollback unfinished, the container's device replaced\n"
+	"since the snapshot); 5 corrupt metadata, catalog or journal.\n"
+	"\n"
+	"Example:\n"
+	"  systemctl stop docker && lifeboat snapshot rollback web web-before-upgrade\n";
 
 int cmd_snapshot_rollback(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_DISCARD = 0x100, OPT_DAEMON_JSON };
-	static const struct option opts[] = {{"discard-current", no_argument, NULL, OPT_DISCARD},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_DISCARD = LB_OPT_LONG_ONLY, OPT_DAEMON_JSON };
+	static const struct lb_opt opts[] = {
+		{OPT_DISCARD, "discard-current", LB_ARG_NONE, NULL,
+		 "delete the container's current device instead of\n"
+		 "keeping it as a snapshot: its changes since the\n"
+		 "snapshot are LOST"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		LB_OPT_MENTION(LB_OPT_JSON, "print what was done as JSON"),
+		LB_OPT_MENTION_QV("quieter, more verbose"),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot rollback", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .desc_col = 23};
 	struct lb_snapshot_target t = {.say = lb_snapshot_say, .say_ctx = g};
 	bool discard = false;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_DISCARD: discard = true; break;
 		case OPT_DAEMON_JSON: t.daemon_json = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot rollback", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (argc - optind != 2)
 		return lb_usage_error("snapshot rollback", "a container and a snapshot");
 	t.data_root = g->docker_root;

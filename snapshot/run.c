@@ -8,66 +8,65 @@
 #include <stdio.h>
 #include <time.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot run --policy FILE [options]\n"
-	      "\n"
-	      "One scheduled snapshot job: for each container the policy names, a snapshot\n"
-	      "(beside a live dockerd), then an export to the policy's directory (a full\n"
-	      "one every 'full_every' runs, else an incremental against the last export),\n"
-	      "then retention ('keep', restic's rules). A container that fails is reported\n"
-	      "and the others are still done. Two runs never overlap: a second one is\n"
-	      "refused (exit 4) while the first holds the lock.\n"
-	      "\n"
-	      "Prints one JSON line (journald keeps it): {policy, started, seconds,\n"
-	      "containers: [{container, snapshot, freeze_us, export: {file, kind, base,\n"
-	      "bytes, seconds}, pruned, kept, error}], failed}.\n"
-	      "\n"
-	      "The policy file is documented in docs/snapshot-policy.md. The systemd units\n"
-	      "lifeboat-snapshot.service and .timer (installed, not enabled, by 'make\n"
-	      "install') run it hourly with /etc/lifeboat/snapshot-policy.json.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --policy FILE        the policy (required)\n"
-	      "  --daemon-json FILE   Docker's daemon config (default /etc/docker/daemon.json)\n"
-	      "  --metrics-file FILE  also write the run's numbers for node_exporter's\n"
-	      "                       textfile collector (replaced atomically; e.g.\n"
-	      "                       /var/lib/prometheus/node-exporter/lifeboat-snapshot.prom):\n"
-	      "                       last run and last success times, duration, exit code,\n"
-	      "                       and per container failed, kept, exported bytes, freeze\n"
-	      "  --root DIR           Docker data root (default /var/lib/docker)\n"
-	      "\n"
-	      "Exit codes: 0 every container done; 1 a container failed (the summary says\n"
-	      "which and why); 2 a bad policy; 3 policy or data root not found; 4 another\n"
-	      "run holds the lock.\n"
-	      "\n"
-	      "Example:\n"
-	      "  lifeboat snapshot run --policy /etc/lifeboat/snapshot-policy.json\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot run --policy FILE [options]\n"
+	"\n"
+	"One scheduled snapshot job: for each container the policy names, a snapshot\n"
+	"(beside a live dockerd), then an export to the policy's directory (a full\n"
+	"one every 'full_every' runs, else an incremental against the last export),\n"
+	"then retention ('keep', restic's rules). A container that fails is reported\n"
+	"and the others are still done. Two runs never overlap: a second one is\n"
+	"refused (exit 4) while the first holds the lock.\n"
+	"\n"
+	"Prints one JSON line (journald keeps it): {policy, started, seconds,\n"
+	"containers: [{container, snapshot, freeze_us, export: {file, kind, base,\n"
+	"bytes, seconds}, pruned, kept, error}], failed}.\n"
+	"\n"
+	"The policy file is documented in docs/snapshot-policy.md. The systemd units\n"
+	"lifeboat-snapshot.service and .timer (installed, not enabled, by 'make\n"
+	"install') run it hourly with /etc/lifeboat/snapshot-policy.json.\n"
+	"\n"
+	"Options:\n";
+static const char help_tail[] =
+	"\n"
+	"Exit codes: 0 every container done; 1 a container failed (the summary says\n"
+	"which and why); 2 a bad policy; 3 policy or data root not found; 4 another\n"
+	"run holds the lock.\n"
+	"\n"
+	"Example:\n"
+	"  lifeboat snapshot run --policy /etc/lifeboat/snapshot-policy.json\n";
 
 int cmd_snapshot_run(int argc, char **argv, struct lb_globals *g)
 {
-	enum { OPT_POLICY = 0x100, OPT_DAEMON_JSON, OPT_METRICS };
-	static const struct option opts[] = {{"policy", required_argument, NULL, OPT_POLICY},
-					     {"metrics-file", required_argument, NULL, OPT_METRICS},
-					     {"daemon-json", required_argument, NULL, OPT_DAEMON_JSON},
-					     LB_GLOBAL_LONGOPTS,
-					     {0}};
+	enum { OPT_POLICY = LB_OPT_LONG_ONLY, OPT_DAEMON_JSON, OPT_METRICS };
+	static const struct lb_opt opts[] = {
+		{OPT_POLICY, "policy", LB_ARG_REQUIRED, "FILE", "the policy (required)"},
+		LB_OPT_DAEMON_JSON_ROW(OPT_DAEMON_JSON),
+		{OPT_METRICS, "metrics-file", LB_ARG_REQUIRED, "FILE",
+		 "also write the run's numbers for node_exporter's\n"
+		 "textfile collector (replaced atomically; e.g.\n"
+		 "/var/lib/prometheus/node-exporter/lifeboat-snapshot.prom):\n"
+		 "last run and last success times, duration, exit code,\n"
+		 "and per container failed, kept, exported bytes, freeze"},
+		LB_OPT_MENTION(LB_OPT_ROOT, NULL),
+		{0},
+	};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot run", .opts = opts,
+						 .help_head = help_head, .help_tail = help_tail,
+						 .desc_col = 23};
 	struct lb_snapshot_target t = {.say = lb_snapshot_say, .say_ctx = g};
 	const char *policy = NULL, *metrics = NULL;
+	struct lb_opts_parser parser = {.spec = &spec};
 	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
+	while ((c = lb_opts_next(&parser, argc, argv, g)) > 0) {
 		switch (c) {
 		case OPT_POLICY: policy = optarg; break;
 		case OPT_DAEMON_JSON: t.daemon_json = optarg; break;
 		case OPT_METRICS: metrics = optarg; break;
-		case 'h': usage(stdout); return LB_OK;
-		default: return lb_usage_error("snapshot run", "unknown option");
 		}
 	}
+	if (c < 0)
+		return parser.rc;
 	if (!policy)
 		return lb_usage_error("snapshot run", "--policy FILE is required");
 	if (optind < argc)

@@ -8,35 +8,29 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static void usage(FILE *out)
-{
-	fputs("Usage: lifeboat snapshot verify FILE... [--json]\n"
-	      "\n"
-	      "Check export streams without writing anything: the header, every record's\n"
-	      "checksum, order and bounds, every zstd frame, and the trailer's counts and\n"
-	      "sha256 over the stream. Prints one line per file: full or incremental, the\n"
-	      "snapshot's uuid and name, its blocks, OK. A stream that stops before its\n"
-	      "trailer is reported as incomplete. Each file is checked alone; `snapshot\n"
-	      "import` checks that incrementals chain.\n"
-	      "\n"
-	      "Exit codes: 0 all OK; 2 usage; 3 a file not found; 5 a file corrupt or\n"
-	      "incomplete (the message names the file, byte offset and record).\n",
-	      out);
-}
+static const char help_head[] =
+	"Usage: lifeboat snapshot verify FILE... [--json]\n"
+	"\n"
+	"Check export streams without writing anything: the header, every record's\n"
+	"checksum, order and bounds, every zstd frame, and the trailer's counts and\n"
+	"sha256 over the stream. Prints one line per file: full or incremental, the\n"
+	"snapshot's uuid and name, its blocks, OK. A stream that stops before its\n"
+	"trailer is reported as incomplete. Each file is checked alone; `snapshot\n"
+	"import` checks that incrementals chain.\n"
+	"\n"
+	"Exit codes: 0 all OK; 2 usage; 3 a file not found; 5 a file corrupt or\n"
+	"incomplete (the message names the file, byte offset and record).\n";
 
 int cmd_snapshot_verify(int argc, char **argv, struct lb_globals *g)
 {
-	static const struct option opts[] = {LB_GLOBAL_LONGOPTS, {0}};
-	int c;
-	while ((c = getopt_long(argc, argv, LB_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-		if (lb_global_opt(c, optarg, g))
-			continue;
-		if (c == 'h') {
-			usage(stdout);
-			return LB_OK;
-		}
-		return lb_usage_error("snapshot verify", "unknown option");
-	}
+	/* Only the global options; --json is told of in the usage line. */
+	static const struct lb_opt opts[] = {{0}};
+	static const struct lb_opts_spec spec = {.cmd = "snapshot verify", .opts = opts,
+						 .help_head = help_head};
+	struct lb_opts_parser parser = {.spec = &spec};
+	int c = lb_opts_next(&parser, argc, argv, g);
+	if (c < 0)
+		return parser.rc;
 	if (optind >= argc)
 		return lb_usage_error("snapshot verify", "expected FILE...");
 	int worst = LB_OK;

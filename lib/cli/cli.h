@@ -4,6 +4,8 @@
 #ifndef LIFEBOAT_CLI_H
 #define LIFEBOAT_CLI_H
 
+#include "cli/opts.h"
+
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,14 +22,26 @@ struct lb_cmd {
 	const char *summary; /* one line for help listings */
 };
 
-/* getopt_long entries every verb accepts; end a verb's option table with
- * LB_GLOBAL_LONGOPTS and then {0}. Codes are >= 0x1000 except -q/-v/-h. */
+/* The options every verb accepts, declared once (lib/cli/dispatch.c): --root,
+ * --json, -q, -v, -h. A verb's table names them in its help with
+ * LB_OPT_MENTION rows; its getopt arrays get them all. */
 enum { LB_OPT_ROOT = 0x1000, LB_OPT_JSON };
-#define LB_GLOBAL_LONGOPTS                                                                       \
-	{"root", required_argument, NULL, LB_OPT_ROOT}, {"json", no_argument, NULL, LB_OPT_JSON}, \
-		{"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},          \
-		{"help", no_argument, NULL, 'h'}
-#define LB_GLOBAL_SHORTOPTS "qvh"
+extern const struct lb_opt lb_global_opts[];
+
+/* Rows verbs share: --daemon-json, and the "-q, -v" line of a help. */
+#define LB_OPT_DAEMON_JSON_ROW(id)                                                         \
+	{(id), "daemon-json", LB_ARG_REQUIRED, "FILE",                                     \
+	 "Docker's daemon config (default /etc/docker/daemon.json)"}
+#define LB_OPT_MENTION_QV(help) {'q', NULL, LB_ARG_NONE, NULL, NULL, LB_OPT_GLOBAL | LB_OPT_JOIN}, \
+	LB_OPT_MENTION('v', help)
+
+/* The next option of argv by p->spec's table (built on the first call): its
+ * id, with its argument in optarg; global ones are applied to g and not
+ * returned. 0 at the end (optind is the first operand). -1 when the verb
+ * is to return p->rc: LB_OK after --help was printed, LB_EUSAGE after a
+ * usage error (unknown option, missing argument, options that exclude each
+ * other) was printed. */
+int lb_opts_next(struct lb_opts_parser *p, int argc, char **argv, struct lb_globals *g);
 
 /* Handles a global option code; returns true if it was one. */
 bool lb_global_opt(int c, const char *arg, struct lb_globals *g);

@@ -4,6 +4,15 @@
 #include <stdarg.h>
 #include <string.h>
 
+const struct lb_opt lb_global_opts[] = {
+	{LB_OPT_ROOT, "root", LB_ARG_REQUIRED, "DIR", "Docker data root (default /var/lib/docker)"},
+	{LB_OPT_JSON, "json", LB_ARG_NONE, NULL, "machine-readable output"},
+	{'q', "quiet", LB_ARG_NONE, NULL, "only errors and the essential result"},
+	{'v', "verbose", LB_ARG_NONE, NULL, "say each step (repeat for more)"},
+	{'h', "help", LB_ARG_NONE, NULL, "this help"},
+	{0},
+};
+
 bool lb_global_opt(int c, const char *arg, struct lb_globals *g)
 {
 	switch (c) {
@@ -43,6 +52,38 @@ int lb_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'lifeboat %s --help' for more information.\n", cmd);
 	return LB_EUSAGE;
+}
+
+int lb_opts_next(struct lb_opts_parser *p, int argc, char **argv, struct lb_globals *g)
+{
+	const struct lb_opts_spec *spec = p->spec;
+	struct lb_err err = {0};
+	if (!p->built && lb_opts_build(p, spec, lb_global_opts, "", &err)) {
+		lb_print_error("%s", err.msg);
+		p->rc = err.code;
+		return -1;
+	}
+	for (;;) {
+		/* getopt_long itself says what was wrong with an option first. */
+		int c = getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+		if (c == -1)
+			return 0;
+		if (c == '?' || c == ':') {
+			p->rc = lb_usage_error(spec->cmd, "unknown option");
+			return -1;
+		}
+		if (c == 'h') {
+			lb_opts_usage(stdout, spec, lb_global_opts);
+			p->rc = LB_OK;
+			return -1;
+		}
+		if (lb_opts_seen(p, c, &err)) {
+			p->rc = lb_usage_error(spec->cmd, "%s", err.msg);
+			return -1;
+		}
+		if (!lb_global_opt(c, optarg, g))
+			return c;
+	}
 }
 
 void lb_print_table_help(FILE *out, const char *group, const struct lb_cmd *table)

@@ -18,6 +18,16 @@ static const struct lb_group_entry {
 	{0},
 };
 
+enum { OPT_VERSION = 'V' };
+/* Besides the global options, the program alone takes -V. */
+static const struct lb_opt main_opts[] = {
+	{OPT_VERSION, "version", LB_ARG_NONE, NULL, "print the version"},
+	{0},
+};
+/* The global rows first and -V after them, as getopt names the candidates of
+ * an ambiguous abbreviation in table order ("--ver"). */
+static const struct lb_opts_spec main_spec = {.cmd = "lifeboat", .opts = lb_global_opts};
+
 static void usage(FILE *out)
 {
 	fputs("Usage: lifeboat [--root DIR] [--json] [-q|-v] <group> <verb> [options]\n"
@@ -30,15 +40,10 @@ static void usage(FILE *out)
 	      out);
 	for (const struct lb_group_entry *e = groups; e->name; e++)
 		fprintf(out, "  %-10s %s\n", e->name, e->summary);
+	fputs("\nGlobal options:\n", out);
+	lb_opts_help(out, lb_global_opts, NULL, 2, 17);
+	lb_opts_help(out, main_opts, NULL, 2, 17);
 	fputs("\n"
-	      "Global options:\n"
-	      "  --root DIR     Docker data root (default /var/lib/docker)\n"
-	      "  --json         machine-readable output\n"
-	      "  -q, --quiet    only errors and the essential result\n"
-	      "  -v, --verbose  say each step (repeat for more)\n"
-	      "  -h, --help     this help\n"
-	      "  -V, --version  print the version\n"
-	      "\n"
 	      "Exit codes (every command):\n"
 	      "  0 ok   1 failed   2 usage error   3 not found   4 refused as unsafe\n"
 	      "  5 integrity error (corrupt or inconsistent metadata)   6 doctor found problems\n",
@@ -48,15 +53,18 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	struct lb_globals g = {.docker_root = "/var/lib/docker"};
-	static const struct option longopts[] = {LB_GLOBAL_LONGOPTS,
-						 {"version", no_argument, NULL, 'V'},
-						 {0}};
-	int c;
+	struct lb_opts_parser p;
+	struct lb_err err = {0};
 	/* '+' stops at the first non-option: the group name. */
-	while ((c = getopt_long(argc, argv, "+" LB_GLOBAL_SHORTOPTS "V", longopts, NULL)) != -1) {
+	if (lb_opts_build(&p, &main_spec, main_opts, "+", &err)) {
+		lb_print_error("%s", err.msg);
+		return err.code;
+	}
+	int c;
+	while ((c = getopt_long(argc, argv, p.shortopts, p.longopts, NULL)) != -1) {
 		if (lb_global_opt(c, optarg, &g))
 			continue;
-		if (c == 'V') {
+		if (c == OPT_VERSION) {
 			lb_print_version(stdout);
 			return LB_OK;
 		}

@@ -24,6 +24,16 @@ test_expect_success "the tables list the three groups and at least the 18 verbs 
 	[ ${#VERBS[@]} -ge 18 ] || { echo "only ${#VERBS[@]} verbs: ${VERBS[*]}"; exit 1; }
 '
 
+# A table getopt would misread (a long name or short letter twice, its own
+# or a global's) is refused when the verb starts: lib/cli/opts.c.
+test_expect_success "every verb's option table is well-formed: its --help exits 0 and says nothing on stderr" '
+	for gv in "${VERBS[@]}"; do
+		set -- $gv
+		"$LIFEBOAT" $1 $2 --help >/dev/null 2>err && [ ! -s err ] ||
+			{ echo "lifeboat $1 $2 --help:"; cat err; exit 1; }
+	done
+'
+
 test_expect_success "make man builds a page for lifeboat, each group and each verb, and names no missing extras" '
 	make -s -C "$TOP" man >make.out 2>make.err; rc=$?; cat make.out make.err
 	[ $rc = 0 ] && ! grep "mkman:" make.err &&
@@ -99,17 +109,33 @@ page_options() { # PAGE
 	sed -n "/^\.SH OPTIONS/,/^\.SH /{/^\.TP/{n;p}}" "$1" | sed "s/\\\\-/-/g; s/\\\\f[BRI]//g" |
 		grep -oE -- "--[a-z][a-z0-9-]*" | sort -u
 }
-# Long options in a verb's getopt table: its own rows, and those of a
-# *_LONGOPTS macro of its group's headers that it uses (not the global one).
+# Long options in a verb's option table (lib/cli/opts.h rows,
+# {ID, "name", LB_ARG_...}): its own rows, and those of the row macros it
+# uses from its group's headers and lib/cli (LB_XFER_OPTS,
+# LB_OPT_DAEMON_JSON_ROW, ...), followed through macros that use macros.
+# Mentions of the global options name none (their rows live in lib/cli).
+OPT_ROW='\{(\(?[A-Za-z0-9_]+\)?|'"'"'[A-Za-z0-9]'"'"'), *"[a-z][a-z0-9-]*", *LB_ARG_(NONE|REQUIRED|OPTIONAL)'
+macro_body() { # GROUP NAME: the #define of NAME in the group's headers or lib/cli's
+	sed -n "/^#define $2\b/,/[^\\]\$/p" "$TOP/$1"/*.h "$TOP"/lib/cli/*.h
+}
 getopt_options() { # GROUP VERB
-	local src=$TOP/$1/$2.c m
-	{
-		grep -oE "\{\"[a-z][a-z0-9-]*\", *(no|required|optional)_argument" "$src"
-		for m in $(grep -oE "\b[A-Z_]+_LONGOPTS\b" "$src" | grep -v LB_GLOBAL_LONGOPTS | sort -u); do
-			sed -n "/^#define $m\b/,/[^\\\\]\$/p" "$TOP/$1"/*.h |
-				grep -oE "\{\"[a-z][a-z0-9-]*\", *(no|required|optional)_argument"
+	local text todo m body seen=" "
+	text=$(cat "$TOP/$1/$2.c")
+	todo=$(printf '%s\n' "$text" | grep -oE "\bLB_[A-Z0-9_]+\b" | sort -u)
+	while [ -n "$todo" ]; do
+		set -- "$1" "$2" $todo
+		todo=
+		for m in "${@:3}"; do
+			case $seen in *" $m "*) continue ;; esac
+			seen="$seen$m "
+			body=$(macro_body "$1" "$m")
+			[ -n "$body" ] || continue
+			text="$text
+$body"
+			todo="$todo $(printf '%s\n' "$body" | grep -oE "\bLB_[A-Z0-9_]+\b" | sort -u)"
 		done
-	} | sed -E "s/^\{\"([a-z0-9-]*)\".*/--\1/" | sort -u
+	done
+	printf '%s\n' "$text" | grep -oE "$OPT_ROW" | sed -E 's/^[^"]*"([a-z0-9-]*)".*/--\1/' | sort -u
 }
 
 test_expect_success "every long option of a verb's getopt table is in its --help (help has not drifted from the code)" '
