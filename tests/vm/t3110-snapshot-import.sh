@@ -20,6 +20,7 @@ v=ext4
 FIXTURE=$("$TOP/tests/fixtures/ensure" $v)
 . "$TOP/tests/vm/snapshot-lib.sh"
 . "$TOP/tests/registry/registry.sh"
+ip link set lo up # the guest boots with loopback down; the registry listens on 127.0.0.1
 # A guest under TCG on a busy machine can take more than the default 15 s.
 REGISTRY_START_TIMEOUT=90
 pool_tid() { dmsetup status "$POOL" | awk '{ print $4 }'; }
