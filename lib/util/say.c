@@ -20,7 +20,8 @@ bool lb_say_shown(const struct lb_say *s, enum lb_say_level level)
 }
 
 /* Formats one line and hands it to fn. */
-static void vsay(lb_say_fn fn, void *ctx, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vsay(lb_say_fn fn, void *ctx, const char *fmt,
+							va_list ap)
 {
 	char line[LINE_MAX_BYTES];
 	vsnprintf(line, sizeof(line), fmt, ap);
