@@ -1,6 +1,7 @@
 /* What lifeboat migrate push and pull share: the registry options, the
  * progress line on a terminal and the --json summary. */
 #include "migrate/verbs.h"
+#include "util/say.h"
 #include "util/size.h"
 
 #include <jansson.h>
@@ -92,8 +93,7 @@ void lb_xfer_print_json(const struct lb_image_xfer *res, const char *ref, bool p
 void lb_migrate_say(void *ctx, const char *line)
 {
 	const struct lb_globals *g = ctx;
-	if (g->verbosity >= 0)
-		fprintf(stderr, "lifeboat: %s\n", line);
+	lb_say(&(const struct lb_say){g->verbosity, stderr}, LB_SAY_NOTE, "%s", line);
 }
 
 void lb_xfer_print_result(const struct lb_image_xfer *res, const struct lb_image_ref *ref,

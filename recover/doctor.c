@@ -1,11 +1,7 @@
 /* lifeboat recover doctor: where Docker's devicemapper metadata and the pool
- * disagree, and (--fix) the repairs. Options here; the checks are pure code
- * in lib/doctor/doctor.c, the inputs come from lib/doctor/gather.c, the
- * repairs from lib/doctor/repair.c. */
-#include "doctor/doctor.h"
-#include "doctor/gather.h"
-#include "docker/dockerd.h"
-#include "doctor/repair.h"
+ * disagree, and (--fix) the repairs. Options and printing here; the policy
+ * (examine, then fix) is lib/doctor/fix.c. */
+#include "doctor/fix.h"
 #include "recover/verbs.h"
 
 #include <errno.h>
@@ -76,14 +72,6 @@ static const char help_tail[] =
 	"\n"
 	"See runbooks/doctor.md for the procedure.\n";
 
-static int quiet_level;
-
-static void say_line(const char *line)
-{
-	if (quiet_level >= 0)
-		fprintf(stderr, "lifeboat: %s\n", line);
-}
-
 static void print_human(FILE *out, const struct lb_doctor_report *rep, const char *root)
 {
 	for (size_t i = 0; i < rep->n_findings; i++) {
@@ -114,14 +102,6 @@ static json_t *report_json(const struct lb_doctor_report *rep)
 						      "note", f->note));
 	}
 	return json_pack("{s:o, s:b}", "findings", list, "clean", rep->n_problems == 0);
-}
-
-static size_t count_actions(const struct lb_doctor_report *rep)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < rep->n_findings; i++)
-		n += rep->findings[i].n_actions;
-	return n;
 }
 
 int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
@@ -188,88 +168,56 @@ int cmd_recover_doctor(int argc, char **argv, struct lb_globals *g)
 	    !fix)
 		return lb_usage_error("recover doctor",
 				      "--dry-run, --backup-dir and --reclaim-* go with --fix");
-	quiet_level = g->verbosity;
-
+	const struct lb_say say = {g->verbosity, stderr};
+	const struct lb_doctor_run_opts o = {
+		.root = {.data_root = g->docker_root, .daemon_json = daemon_json},
+		.fix = fix, .dry_run = dry_run, .backup_dir = backup_dir, .reclaim = reclaim,
+		.say = &say};
 	struct lb_err err = {0};
-	struct lb_docker_root_opts ropts = {.data_root = g->docker_root, .daemon_json = daemon_json};
-	struct lb_doctor_inputs in;
-	struct lb_doctor_report rep = {0}, after = {0};
+	struct lb_doctor_run run;
 	json_t *out = NULL;
-	int rc = lb_doctor_gather(&ropts, &in, &err);
-	if (!rc)
-		rc = lb_doctor_check(in.root, in.layers, in.n_layers, &in.pool, &rep, &err);
-	if (!rc && fix)
-		rc = lb_doctor_reclaim(&rep, &reclaim, &err);
+	int rc = lb_doctor_examine(&o, &run, &err);
 	if (rc)
 		goto fail;
-
-	out = report_json(&rep);
-	if (!g->json && (g->verbosity >= 0 || rep.n_problems))
-		print_human(stdout, &rep, in.root->data_root);
-	rc = rep.n_problems ? LB_EFINDINGS : LB_OK;
-	if (!fix || !count_actions(&rep)) {
-		if (fix && rep.n_problems && !g->json)
-			printf("nothing --fix can do: the findings above are report-only\n");
-		goto done;
-	}
-
-	pid_t pid = lb_docker_find_dockerd(in.root->data_root, in.root->daemon.data_root);
-	if (pid && !dry_run) {
-		rc = lb_fail(&err, LB_EUNSAFE,
-			     "%s: dockerd (pid %d) is running on this data root; stop it before "
-			     "--fix",
-			     in.root->data_root, (int)pid);
+	out = report_json(&run.before);
+	if (!g->json && (g->verbosity >= 0 || run.before.n_problems))
+		print_human(stdout, &run.before, run.in.root->data_root);
+	int found = run.before.n_problems ? LB_EFINDINGS : LB_OK;
+	if ((rc = lb_doctor_fix(&o, &run, &err)))
 		goto fail;
-	}
-	if (dry_run) {
+	rc = found;
+	switch (run.step) {
+	case LB_DOCTOR_NOTHING_TO_DO:
+		if (run.before.n_problems && !g->json)
+			printf("nothing --fix can do: the findings above are report-only\n");
+		break;
+	case LB_DOCTOR_DRY_RUN:
 		if (!g->json)
 			printf("dry run: nothing changed%s\n",
-			       pid ? " (and dockerd is running: --fix would refuse)" : "");
+			       run.dockerd_pid ? " (and dockerd is running: --fix would refuse)" : "");
 		json_object_set_new(out, "dry_run", json_true());
-		goto done;
+		break;
+	case LB_DOCTOR_REPAIRED:
+		json_object_set_new(out, "backup", json_string(run.backup));
+		json_object_set_new(out, "after", report_json(&run.after));
+		if (!g->json) {
+			printf("after the repairs:\n");
+			print_human(stdout, &run.after, run.in.root->data_root);
+		}
+		rc = run.after.n_problems ? LB_EFINDINGS : LB_OK;
+		break;
+	default: break;
 	}
-
-	if ((rc = lb_doctor_preflight(&in, &rep, &err)))
-		goto fail;
-	char backup[PATH_MAX];
-	if ((rc = lb_doctor_backup(&in, &rep, backup_dir, backup, sizeof(backup), &err)))
-		goto fail;
-	say_line("backup of Docker's metadata, the layer store's mounts and the pool metadata:");
-	say_line(backup);
-	json_object_set_new(out, "backup", json_string(backup));
-	if ((rc = lb_doctor_apply(&in, &rep, say_line, &err))) {
-		lb_err_wrap(&err, "repair stopped (backup in %s)", backup);
-		goto fail;
-	}
-
-	/* The second pass, from the files as they are now. */
-	lb_doctor_inputs_free(&in);
-	rc = lb_doctor_gather(&ropts, &in, &err);
-	if (!rc)
-		rc = lb_doctor_check(in.root, in.layers, in.n_layers, &in.pool, &after, &err);
-	if (rc)
-		goto fail;
-	json_object_set_new(out, "after", report_json(&after));
-	if (!g->json) {
-		printf("after the repairs:\n");
-		print_human(stdout, &after, in.root->data_root);
-	}
-	rc = after.n_problems ? LB_EFINDINGS : LB_OK;
-done:
 	if (g->json) {
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 	}
 	json_decref(out);
-	lb_doctor_report_free(&rep);
-	lb_doctor_report_free(&after);
-	lb_doctor_inputs_free(&in);
+	lb_doctor_run_free(&run);
 	return rc;
 fail:
 	lb_print_error("%s", err.msg);
 	json_decref(out);
-	lb_doctor_report_free(&rep);
-	lb_doctor_report_free(&after);
-	lb_doctor_inputs_free(&in);
+	lb_doctor_run_free(&run);
 	return rc;
 }

@@ -272,12 +272,7 @@ static enum lb_fslog_state source_log_state(const struct lb_image_source *src, c
 				   .size_bytes = src->size_bytes,
 				   .data_fd = src->data_fd,
 				   .data_name = src->data_name};
-	enum lb_fslog_state s = LB_FSLOG_UNKNOWN;
-	struct lb_err ignored = {0};
-	*fstype = lb_fslog_detect(lb_thin_read, &r);
-	if (*fstype)
-		(void)lb_fslog_state(*fstype, lb_thin_read, &r, &s, &ignored);
-	return s;
+	return lb_thin_log_state(&r, fstype);
 }
 
 static int print_result(const struct image_args *a, const struct lb_docker_view *v,

@@ -1,13 +1,10 @@
 /* lifeboat recover mount: a container's filesystem, read-only, from its thin
- * pool, without dockerd. Parses options, builds the plan from Docker's files
- * (lib/docker) and the pool metadata (lib/thinmeta), then lib/rescue acts. */
-#include "docker/dataroot.h"
+ * pool, without dockerd. Parses options; lib/rescue/plan.c makes the plan
+ * from Docker's files and the pool's metadata, lib/rescue/session.c acts. */
 #include "dm/dm.h"
-#include "image/device_size.h"
 #include "recover/verbs.h"
+#include "rescue/plan.h"
 #include "snapshot/lookup.h"
-#include "rescue/session.h"
-#include "thinmeta/thinmeta.h"
 #include "util/safepath.h"
 #include "util/size.h"
 
@@ -59,48 +56,6 @@ static const char help_tail[] =
 	"\n"
 	"Example:\n"
 	"  cd \"$(lifeboat recover mount web | tail -n 1)\" && ls\n";
-
-/* The view --device-id mounts: the pool's device `id`, its size read from
- * the pool files in userspace (lib/image/device_size), the dm name
- * "<pool prefix>-device-<id>". Loop-lvm pools only: their metadata is a file
- * lifeboat can read before activating anything. */
-static int view_of_device_id(const struct lb_docker_root *root, uint64_t id, const char *name,
-			     struct lb_docker_view *v, struct lb_err *err)
-{
-	memset(v, 0, sizeof(*v));
-	if (root->pool_kind != LB_DM_POOL_LOOPBACK || !root->data_file.exists ||
-	    !root->metadata_file.exists)
-		return lb_fail(err, LB_EUSAGE,
-			       "--device-id: %s is not a loop-lvm pool with its files under %s "
-			       "(use recover image --device-id with --data and --metadata)",
-			       root->pool_name, root->driver_home);
-	struct lb_thinmeta *meta;
-	int rc = lb_thinmeta_open(root->metadata_file.path, &meta, err);
-	if (rc)
-		return rc;
-	int data_fd = open(root->data_file.path, O_RDONLY | O_CLOEXEC);
-	if (data_fd < 0) {
-		rc = lb_fail_errno(err, lb_exit_for_errno(errno), errno, "%s: open pool data",
-				   root->data_file.path);
-	} else {
-		struct lb_device_size ds;
-		rc = lb_device_size_guess(meta, data_fd, root->data_file.path, id, &ds, err);
-		close(data_fd);
-		v->size_bytes = ds.size_bytes;
-	}
-	lb_thinmeta_close(meta);
-	if (rc)
-		return rc;
-	v->id = name;
-	v->name = name;
-	v->device_hash = name;
-	v->device_ok = true;
-	v->device_id = (uint32_t)id;
-	int n = snprintf(v->device_name, sizeof(v->device_name), "%.64s-%.24s", root->prefix, name);
-	if (n < 0 || (size_t)n >= sizeof(v->device_name))
-		return lb_fail(err, LB_EUSAGE, "%s: pool name prefix too long", root->prefix);
-	return LB_OK;
-}
 
 /* Test hook (documented in tests/): LIFEBOAT_TEST_KILL_AFTER=<step> makes
  * lifeboat SIGKILL itself after that step, to prove teardown after a crash. */
@@ -180,14 +135,8 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		return lb_usage_error("recover mount",
 				      by_id ? "expected --device-id N or --snapshot NAME, and [DIR]"
 					    : "expected <container> [DIR]");
-	char by_id_name[96];
 	if (snapshot && !lb_snap_name_valid(snapshot))
 		return lb_usage_error("recover mount", "--snapshot %s: not a snapshot name", snapshot);
-	if (snapshot)
-		snprintf(by_id_name, sizeof(by_id_name), "snap-%s", snapshot);
-	else
-		snprintf(by_id_name, sizeof(by_id_name), "device-%llu", (unsigned long long)device_id);
-	const char *query = by_id ? by_id_name : argv[optind];
 	const char *dir = argc - optind == want_args + 1 ? argv[optind + want_args] : NULL;
 	if (cow_dir_arg && !replay_cow)
 		return lb_usage_error("recover mount", "--cow-dir goes with --replay-cow");
@@ -207,112 +156,40 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		lb_print_error("%s (DIR)", err.msg);
 		return err.code;
 	}
-	struct lb_docker_root *root = NULL;
-	struct lb_thinmeta *meta = NULL;
-	struct lb_docker_root_opts ropts = {.data_root = g->docker_root, .daemon_json = daemon_json};
-	int rc = lb_docker_root_load(&ropts, &root, &err);
+	struct lb_rescue_request req = {
+		.data_root = g->docker_root, .daemon_json = daemon_json,
+		.container = by_id ? NULL : argv[optind], .by_device_id = by_id && !snapshot,
+		.device_id = device_id, .snapshot = snapshot, .pool_dev = pool_dev,
+		.mount_dir = dir ? mount_dir : NULL, .replay_log = replay, .replay_cow = replay_cow,
+		.force = force, .cow_dir = cow_dir_arg ? cow_dir : NULL};
+	struct lb_rescue_target t;
+	int rc = lb_rescue_plan_for(&req, &t, &err);
 	if (rc)
 		goto fail;
-	struct lb_docker_view v;
-	if (by_id) {
-		/* No Docker record: the device alone, named after its id (or the
-		 * snapshot's name, its id from lifeboat's catalog). */
-		struct lb_snap_record snap;
-		if (snapshot) {
-			if ((rc = lb_snapshot_lookup(root, snapshot, &snap, &err)))
-				goto fail;
-			device_id = snap.device_id;
-		}
-		if ((rc = view_of_device_id(root, device_id, by_id_name, &v, &err)))
-			goto fail;
-	} else {
-		const struct lb_docker_container *ct;
-		if ((rc = lb_docker_resolve(root, query, &ct, &err)))
-			goto fail;
-		lb_docker_view_of(root, ct, &v);
-	}
-	/* A corrupt config.v2.json does not stop a rescue by id; one that
-	 * parses with a name Docker never gives is no file of Docker's, and
-	 * nothing is activated for it. */
-	if (v.name_rejected) {
-		rc = lb_fail(&err, LB_EINTEGRITY, "%s: refused, nothing activated: %s", v.id,
-			     v.error ? v.error->msg : "invalid name");
-		goto fail;
-	}
-	if (!v.device_hash[0] || !v.device_ok) {
-		rc = v.code ? v.code : LB_ENOTFOUND;
-		lb_fail(&err, rc, "%s: no usable device record%s%s", v.id, v.error ? ": " : "",
-			v.error ? v.error->msg : "");
-		goto fail;
-	}
-	if (v.deleted && !force) {
-		rc = lb_fail(&err, LB_EUNSAFE,
-			     "%s (%s): Docker marked device %u deleted; --force mounts it anyway",
-			     v.name + (v.name[0] == '/'), v.device_hash, v.device_id);
-		goto fail;
-	}
-	if (!lb_dm_available(&err)) {
-		rc = err.code;
-		lb_err_wrap(&err, "cannot activate devices (try 'lifeboat recover image %s -o FILE')",
-			    query);
-		goto fail;
-	}
-
-	struct lb_rescue_plan plan = {
-		.container_id = v.id,
-		.container_name = v.name + (v.name[0] == '/'),
-		.pool_name = pool_dev ? pool_dev : root->pool_name,
-		.thin_name = v.device_name,
-		.device_id = v.device_id,
-		.size_bytes = v.size_bytes,
-		.mount_dir = dir ? mount_dir : NULL,
-		.replay_log = replay,
-		.replay_cow = replay_cow,
-		.cow_dir = cow_dir_arg ? cow_dir : NULL,
-	};
-	if (!pool_dev && root->pool_kind == LB_DM_POOL_LOOPBACK) {
-		if (!root->data_file.exists || !root->metadata_file.exists) {
-			rc = lb_fail(&err, LB_ENOTFOUND, "%s: missing (the pool's %s file)",
-				     root->data_file.exists ? root->metadata_file.path
-							    : root->data_file.path,
-				     root->data_file.exists ? "metadata" : "data");
-			goto fail;
-		}
-		plan.data_path = root->data_file.path;
-		plan.metadata_path = root->metadata_file.path;
-		/* The block size and the device's presence come from the pool's
-		 * own metadata; a device the pool lacks is not worth activating. */
-		if ((rc = lb_thinmeta_open(plan.metadata_path, &meta, &err)))
-			goto fail;
-		plan.data_block_size_sectors = lb_thinmeta_superblock(meta)->data_block_size_sectors;
-		struct lb_thin_device td;
-		if ((rc = lb_thinmeta_find_device(meta, v.device_id, &td, &err))) {
-			lb_err_wrap(&err, "%s: device %u", plan.container_name, v.device_id);
-			goto fail;
-		}
-	}
-	if (replay && g->verbosity >= 0)
-		fprintf(stderr,
-			"lifeboat: --replay-log: activating %s writable; the filesystem will replay "
-			"its journal, writing to the thin device %u and so to the pool's data and "
-			"metadata\n",
-			plan.pool_name, v.device_id);
+	const struct lb_rescue_plan plan = t.plan;
+	const struct lb_docker_view v = t.view;
+	const struct lb_say say = {g->verbosity, stderr};
+	if (replay)
+		lb_say(&say, LB_SAY_NOTE,
+		       "--replay-log: activating %s writable; the filesystem will replay its journal, "
+		       "writing to the thin device %u and so to the pool's data and metadata",
+		       plan.pool_name, v.device_id);
 
 	struct lb_rescue_result res;
 	if ((rc = lb_rescue_mount(&plan, kill_after_step, &res, &err)))
 		goto fail;
-	if (res.log_state == LB_FSLOG_DIRTY && !replay && !replay_cow && g->verbosity >= 0)
-		fprintf(stderr,
-			"lifeboat: %s: the %s journal was not closed cleanly and may hold changes not "
-			"yet written in place; this mount shows the state before them. To see them "
-			"without writing to the pool: lifeboat recover umount %s && lifeboat recover "
-			"mount --replay-cow %s\n",
-			plan.container_name, res.fstype, plan.container_name, plan.container_name);
-	if (replay_cow && g->verbosity >= 0)
-		fprintf(stderr,
-			"lifeboat: --replay-cow: the journal was replayed into %s (%s); the pool "
-			"was not written, and umount drops the layer\n",
-			res.cow_file, res.device);
+	if (res.log_state == LB_FSLOG_DIRTY && !replay && !replay_cow)
+		lb_say(&say, LB_SAY_NOTE,
+		       "%s: the %s journal was not closed cleanly and may hold changes not yet "
+		       "written in place; this mount shows the state before them. To see them "
+		       "without writing to the pool: lifeboat recover umount %s && lifeboat recover "
+		       "mount --replay-cow %s",
+		       plan.container_name, res.fstype, plan.container_name, plan.container_name);
+	if (replay_cow)
+		lb_say(&say, LB_SAY_NOTE,
+		       "--replay-cow: the journal was replayed into %s (%s); the pool was not "
+		       "written, and umount drops the layer",
+		       res.cow_file, res.device);
 	if (g->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:b, s:b}",
 				      "container", plan.container_name, "id", v.id, "rootfs",
@@ -334,20 +211,16 @@ int cmd_recover_mount(int argc, char **argv, struct lb_globals *g)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
-		if (g->verbosity > 0)
-			fprintf(stderr, "lifeboat: %s: %s %s (%s) at %s, pool %s%s\n",
-				plan.container_name, res.already_mounted ? "already mounted" : "mounted",
-				res.device, res.fstype[0] ? res.fstype : "?", res.mount_dir,
-				plan.pool_name, res.pool_created ? " (activated read-only)" : " (reused)");
+		lb_say(&say, LB_SAY_INFO, "%s: %s %s (%s) at %s, pool %s%s", plan.container_name,
+		       res.already_mounted ? "already mounted" : "mounted", res.device,
+		       res.fstype[0] ? res.fstype : "?", res.mount_dir, plan.pool_name,
+		       res.pool_created ? " (activated read-only)" : " (reused)");
 		printf("%s\n", res.rootfs);
 	}
-	lb_thinmeta_close(meta);
-	lb_docker_root_free(root);
+	lb_rescue_target_free(&t);
 	return LB_OK;
 fail:
 	lb_print_error("%s", err.msg);
-	if (meta)
-		lb_thinmeta_close(meta);
-	lb_docker_root_free(root);
+	lb_rescue_target_free(&t);
 	return rc;
 }

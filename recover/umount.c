@@ -44,13 +44,6 @@ static const char help_tail[] =
 	"Exit codes: 0 done; 1 failed; 2 usage; 3 no such session; 4 busy (a process\n"
 	"still uses the mount), or a journal line was skipped.\n";
 
-static int verbosity; /* set once from the CLI options; read by say() */
-static void say(enum lb_say_level level, const char *line)
-{
-	if (level == LB_SAY_WARN || verbosity > 0)
-		fprintf(stderr, "lifeboat: %s\n", line);
-}
-
 /* What DIR (or DIR/rootfs) the operator named is, canonical: the journal
  * records mount directories so, and "./x/../x/" must find the same one. */
 struct dir_arg {
@@ -103,7 +96,7 @@ static bool session_matches(const char *path, const char *what, const struct dir
 
 /* Each session journal that matches, torn down; what is in the directory
  * and is not a journal lifeboat wrote is reported and left. */
-static int teardown_sessions(const char *what, int *matched)
+static int teardown_sessions(const char *what, const struct lb_say *say, int *matched)
 {
 	struct lb_err err = {0};
 	int rc = lb_run_dir_ensure(LB_SESSIONS_DIR, false, &err);
@@ -164,15 +157,15 @@ int cmd_recover_umount(int argc, char **argv, struct lb_globals *g)
 		return parser.rc;
 	if (all == (optind < argc) || argc - optind > 1)
 		return lb_usage_error("recover umount", "expected one of <container>, DIR or --all");
-	verbosity = g->verbosity;
+	const struct lb_say say = {g->verbosity, stderr};
 	const char *what = all ? NULL : argv[optind];
 
 	int matched = 0;
-	int rc = teardown_sessions(what, &matched);
+	int rc = teardown_sessions(what, &say, &matched);
 	/* Pools are kept while anything uses them, so this is safe after a
 	 * session that could not be torn down too. */
 	struct lb_err err = {0};
-	int r = lb_rescue_teardown_idle_pools(say, &err);
+	int r = lb_rescue_teardown_idle_pools(&say, &err);
 	if (r) {
 		lb_print_error("%s", err.msg);
 		rc = rc ? rc : r;

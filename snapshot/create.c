@@ -42,8 +42,7 @@ static const char help_tail[] =
 void lb_snapshot_say(void *ctx, const char *line)
 {
 	const struct lb_globals *g = ctx;
-	if (g->verbosity >= 0)
-		fprintf(stderr, "lifeboat: %s\n", line);
+	lb_say(&(const struct lb_say){g->verbosity, stderr}, LB_SAY_NOTE, "%s", line);
 }
 
 int cmd_snapshot_create(int argc, char **argv, struct lb_globals *g)

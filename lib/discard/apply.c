@@ -1,8 +1,8 @@
 #include "discard/apply.h"
+#include "docker/dockerd.h"
 
 #include "util/devnode.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,11 +372,11 @@ int lb_discard_pool_ignore(const struct lb_discard_pool *p, const struct lb_disc
 		return rc;
 	if ((rc = refuse_in_use(p, err)))
 		return rc;
-	int pid = lb_dockerd_pid();
+	pid_t pid = lb_docker_find_any_dockerd();
 	if (pid)
 		return lb_fail(err, LB_EUNSAFE, "%s: dockerd (pid %d) is running; it may activate "
 			       "devices of the pool while lifeboat re-creates it: stop it first",
-			       p->name, pid);
+			       p->name, (int)pid);
 	if (p->info.open_count > (int32_t)p->n_thins)
 		return lb_fail(err, LB_EUNSAFE, "%s: the pool is held open by something other than "
 			       "its %zu active thin devices (open count %d)", p->name, p->n_thins,
@@ -489,27 +489,4 @@ int lb_discard_remount(const struct lb_discard_mount *m, const struct lb_discard
 		return rc;
 	*kept = f.found && f.discard;
 	return LB_OK;
-}
-
-int lb_dockerd_pid(void)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	struct dirent *e;
-	int found = 0;
-	while (!found && (e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char path[64], comm[32] = "";
-		snprintf(path, sizeof(path), "/proc/%.20s/comm", e->d_name);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "dockerd\n"))
-			found = atoi(e->d_name);
-		fclose(f);
-	}
-	closedir(d);
-	return found;
 }

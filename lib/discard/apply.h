@@ -117,7 +117,4 @@ int lb_persist_write(const struct lb_persist_plan *plan, char *backup, size_t ca
 
 void lb_persist_free(struct lb_persist_plan *plan);
 
-/* The pid of a running dockerd, or 0. */
-int lb_dockerd_pid(void);
-
 #endif

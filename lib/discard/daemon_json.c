@@ -1,7 +1,7 @@
-/* Pure: the daemon.json edit that stops Docker issuing discards. Docker
- * reads "storage-opts" as "key=value" strings, trims both sides and
- * lower-cases the key (see docker/daemon_json.h), and joins every
- * dm.mountopt value with ","; we match keys the same way. */
+/* Pure: the daemon.json edit that stops Docker issuing discards. Keys and
+ * values are read as Docker reads them, by lib/docker
+ * (lb_docker_storage_opt_split, lb_docker_parse_bool); dm.mountopt values
+ * are joined with "," as Docker joins them. */
 #include "discard/discard.h"
 #include "docker/daemon_json.h"
 
@@ -13,19 +13,9 @@
 /* The storage option key of `entry` ("dm.mountopt"), as Docker reads it. */
 static void opt_key(const char *entry, char *key, size_t cap)
 {
-	const char *eq = strchr(entry, '=');
-	size_t n = eq ? (size_t)(eq - entry) : strlen(entry);
-	while (n && isspace((unsigned char)*entry)) {
-		entry++;
-		n--;
-	}
-	while (n && isspace((unsigned char)entry[n - 1]))
-		n--;
-	if (n >= cap)
-		n = cap - 1;
-	for (size_t i = 0; i < n; i++)
-		key[i] = (char)tolower((unsigned char)entry[i]);
-	key[n] = '\0';
+	const char *value;
+	size_t value_len;
+	lb_docker_storage_opt_split(entry, key, cap, &value, &value_len);
 }
 
 /* Appends the pieces of a dm.mountopt value to `merged`, without "discard",
@@ -115,22 +105,25 @@ static int edit_opts(json_t *opts, const char *origin, bool *changed, struct lb_
 		if (!json_is_string(v))
 			return lb_fail(err, LB_EINTEGRITY,
 				       "%s: key \"storage-opts\": element %zu is not a string", origin, i);
-		const char *entry = json_string_value(v), *eq = strchr(entry, '=');
 		char key[64];
-		opt_key(entry, key, sizeof(key));
+		const char *value;
+		size_t value_len;
+		bool has_value = lb_docker_storage_opt_split(json_string_value(v), key, sizeof(key),
+							     &value, &value_len);
 		if (!strcmp(key, "dm.blkdiscard")) {
 			if (n_blk++ == 0)
 				first_blk = i;
-			char value[16] = "";
-			if (eq)
-				opt_key(eq + 1, value, sizeof(value));
-			/* Go's ParseBool spellings of false, lower-cased */
-			blk_ok = n_blk == 1 && (!strcmp(value, "false") || !strcmp(value, "f") ||
-						!strcmp(value, "0"));
-		} else if (!strcmp(key, "dm.mountopt") && eq) {
+			/* Already off only if dockerd reads it as false (its ParseBool). */
+			char text[16];
+			bool on = true;
+			snprintf(text, sizeof(text), "%.*s", (int)value_len, value);
+			blk_ok = n_blk == 1 && value_len < sizeof(text) &&
+				 lb_docker_parse_bool(text, &on) && !on;
+		} else if (!strcmp(key, "dm.mountopt") && has_value) {
 			if (n_mount++ == 0)
 				first_mount = i;
-			int rc = merge_mountopts(eq + 1, merged, sizeof(merged) - 16, &had_discard,
+			/* to the end of the entry: merge_mountopts trims every piece */
+			int rc = merge_mountopts(value, merged, sizeof(merged) - 16, &had_discard,
 						 &had_nodiscard, origin, err);
 			if (rc)
 				return rc;

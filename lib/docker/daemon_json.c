@@ -93,15 +93,34 @@ bool lb_docker_parse_bool(const char *text, bool *out)
 	return false;
 }
 
-static void trim(char *s)
+/* [*start, *start + *len) without the spaces Go's strings.TrimSpace takes
+ * off (the ASCII ones: Docker's files are ASCII where it matters). */
+static void trim_span(const char **start, size_t *len)
 {
-	size_t n = strlen(s), start = 0;
-	while (start < n && isspace((unsigned char)s[start]))
-		start++;
-	while (n > start && isspace((unsigned char)s[n - 1]))
-		n--;
-	memmove(s, s + start, n - start);
-	s[n - start] = '\0';
+	while (*len && isspace((unsigned char)**start)) {
+		(*start)++;
+		(*len)--;
+	}
+	while (*len && isspace((unsigned char)(*start)[*len - 1]))
+		(*len)--;
+}
+
+bool lb_docker_storage_opt_split(const char *entry, char *key, size_t key_cap, const char **value,
+				 size_t *value_len)
+{
+	const char *eq = strchr(entry, '=');
+	const char *k = entry;
+	size_t k_len = eq ? (size_t)(eq - entry) : strlen(entry);
+	trim_span(&k, &k_len);
+	if (k_len >= key_cap)
+		k_len = key_cap - 1;
+	for (size_t i = 0; i < k_len; i++)
+		key[i] = (char)tolower((unsigned char)k[i]);
+	key[k_len] = '\0';
+	*value = eq ? eq + 1 : entry + strlen(entry);
+	*value_len = strlen(*value);
+	trim_span(value, value_len);
+	return eq != NULL;
 }
 
 static int set_str(char *dst, size_t cap, const char *value, const char *origin, const char *opt,
@@ -251,17 +270,14 @@ int lb_docker_storage_opts_parse(const char *const *opts, size_t n, const char *
 			return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%s': not key=value", origin,
 				       shown);
 		char key[128], value[1024];
-		size_t key_len = (size_t)(eq - opts[i]);
-		if (key_len >= sizeof(key) || strlen(eq + 1) >= sizeof(value))
+		if ((size_t)(eq - opts[i]) >= sizeof(key) || strlen(eq + 1) >= sizeof(value))
 			return lb_fail(err, LB_EINTEGRITY, "%s: storage option '%.64s...': too long", origin,
 				       shown);
-		memcpy(key, opts[i], key_len);
-		key[key_len] = '\0';
-		strcpy(value, eq + 1);
-		trim(key);
-		trim(value);
-		for (char *k = key; *k; k++)
-			*k = (char)tolower((unsigned char)*k);
+		const char *value_at;
+		size_t value_len;
+		lb_docker_storage_opt_split(opts[i], key, sizeof(key), &value_at, &value_len);
+		memcpy(value, value_at, value_len);
+		value[value_len] = '\0';
 		int rc = apply_opt(out, key, value, origin, shown, err);
 		if (rc)
 			return rc;

@@ -70,6 +70,17 @@ bool lb_docker_is_dev_path(const char *path);
 /* Go's strconv.ParseBool. Returns false if `text` is not one of its spellings. */
 bool lb_docker_parse_bool(const char *text, bool *out);
 
+/* One "key=value" storage option as Docker reads it (ParseKeyValueOpt, then
+ * NewDeviceSet): split at the first '=', the key trimmed and lower-cased
+ * into `key` (cut at key_cap - 1 bytes), the value trimmed: *value points
+ * into `entry` and *value_len is its length. False when there is no '='
+ * (dockerd refuses to start with such an entry): then `key` is the whole
+ * entry, trimmed and lower-cased, and the value empty. The one place
+ * both the parser below and recover discard's daemon.json edit take keys
+ * and values from. */
+bool lb_docker_storage_opt_split(const char *entry, char *key, size_t key_cap, const char **value,
+				 size_t *value_len);
+
 /* Parses "key=value" storage options into out (which starts from Docker's
  * defaults). `origin` names where they came from, for messages. A malformed
  * entry or value of a key we model is LB_EINTEGRITY naming the option. */

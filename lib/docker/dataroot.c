@@ -453,6 +453,22 @@ void lb_docker_view_of(const struct lb_docker_root *root, const struct lb_docker
 	out->code = out->error ? out->error->code : 0;
 }
 
+bool lb_docker_view_has_device(const struct lb_docker_view *v)
+{
+	return v->device_hash[0] && v->device_ok;
+}
+
+int lb_docker_view_require_device(const struct lb_docker_view *v, const char *doing,
+				  struct lb_err *err)
+{
+	/* v->error is set exactly when config.v2.json, the mount ids or the
+	 * device record did not parse. */
+	if (!v->name_rejected && !v->error && lb_docker_view_has_device(v))
+		return LB_OK;
+	return lb_fail(err, v->code ? v->code : LB_ENOTFOUND, "%s: %s: %s", v->id, doing,
+		       v->error ? v->error->msg : "no usable device record");
+}
+
 /* Appends "<id> (<name>)" candidates to the message, as many as fit. */
 static int fail_ambiguous(struct lb_err *err, const char *query, const char *why,
 			  const struct lb_docker_container *const *cands, size_t n)

@@ -139,6 +139,18 @@ struct lb_docker_view {
 void lb_docker_view_of(const struct lb_docker_root *root, const struct lb_docker_container *c,
 		       struct lb_docker_view *out);
 
+/* The view names a device record that is there and parses: enough to find
+ * the thin device, even when config.v2.json is damaged (recover mount,
+ * snapshot rollback). */
+bool lb_docker_view_has_device(const struct lb_docker_view *v);
+
+/* Stricter, for making something new of the container (commit, snapshot
+ * create): its name is Docker's, its config.v2.json and mount ids parse,
+ * and it has a device record (lb_docker_view_has_device). Else the view's
+ * error code, LB_ENOTFOUND for a missing record, with "<id>: <doing>: why". */
+int lb_docker_view_require_device(const struct lb_docker_view *v, const char *doing,
+				  struct lb_err *err);
+
 /* Finds a container the way dockerd does: full id, then exact name (with or
  * without the leading '/'), then unique id prefix. No match: LB_ENOTFOUND; an
  * ambiguous prefix or a name two containers share: LB_EUSAGE listing the

@@ -58,7 +58,9 @@ static void dockerd_root(pid_t pid, const char *fallback, char *out, size_t cap)
 	}
 }
 
-static bool is_dockerd_on(pid_t pid, const char *data_root, const char *fallback)
+/* A process named dockerd (its comm, which a renamed binary changes: the
+ * same test Docker's own init scripts make). */
+static bool is_dockerd(pid_t pid)
 {
 	char path[64], comm[64];
 	size_t len;
@@ -66,11 +68,37 @@ static bool is_dockerd_on(pid_t pid, const char *data_root, const char *fallback
 	if (!read_small(path, comm, sizeof(comm), &len))
 		return false;
 	comm[strcspn(comm, "\n")] = '\0';
-	if (strcmp(comm, "dockerd"))
+	return !strcmp(comm, "dockerd");
+}
+
+static bool is_dockerd_on(pid_t pid, const char *data_root, const char *fallback)
+{
+	if (!is_dockerd(pid))
 		return false;
 	char root[PATH_MAX];
 	dockerd_root(pid, fallback, root, sizeof(root));
 	return same_dir(root, data_root);
+}
+
+/* The first process in /proc that `match` accepts, or 0. */
+static pid_t scan_proc(bool (*match)(pid_t pid, const char *data_root, const char *fallback),
+		       const char *data_root, const char *fallback)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	pid_t found = 0;
+	while (!found && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX)
+			continue;
+		if (match((pid_t)pid, data_root, fallback))
+			found = (pid_t)pid;
+	}
+	closedir(d);
+	return found;
 }
 
 pid_t lb_docker_find_dockerd(const char *data_root, const char *daemon_json_root)
@@ -84,19 +112,22 @@ pid_t lb_docker_find_dockerd(const char *data_root, const char *daemon_json_root
 		if (pid > 0 && is_dockerd_on(pid, data_root, fallback))
 			return pid;
 	}
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	struct dirent *e;
-	pid_t found = 0;
-	while (!found && (e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		if (is_dockerd_on((pid_t)pid, data_root, fallback))
-			found = (pid_t)pid;
-	}
-	closedir(d);
-	return found;
+	return scan_proc(is_dockerd_on, data_root, fallback);
+}
+
+pid_t lb_docker_dockerd_on(const struct lb_docker_root *root)
+{
+	return lb_docker_find_dockerd(root->data_root, root->daemon.data_root);
+}
+
+static bool is_any_dockerd(pid_t pid, const char *data_root, const char *fallback)
+{
+	(void)data_root;
+	(void)fallback;
+	return is_dockerd(pid);
+}
+
+pid_t lb_docker_find_any_dockerd(void)
+{
+	return scan_proc(is_any_dockerd, NULL, NULL);
 }

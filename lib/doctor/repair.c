@@ -8,32 +8,19 @@
 #include "util/fs.h"
 #include "util/nofollow.h"
 #include "util/printable.h"
+#include "util/say.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 2, 3))) static void say_fmt(lb_doctor_say_fn say, const char *fmt,
-							   ...)
-{
-	if (!say)
-		return;
-	char line[PATH_MAX + 512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	say(line);
-}
 
 static int fsync_path(const char *path, struct lb_err *err)
 {
@@ -432,7 +419,7 @@ static int apply_file_action(const struct lb_docker_root *r, const struct lb_doc
 }
 
 int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
-		    lb_doctor_say_fn say, struct lb_err *err)
+		    const struct lb_say *say, struct lb_err *err)
 {
 	int rc = LB_OK;
 	char buf[512];
@@ -445,7 +432,7 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 				lb_rescue_pool_release(pool_name, NULL, &ignored);
 			return rc;
 		}
-		say_fmt(say, "activated pool %s read-write over %s and %s", pool_name,
+		lb_say(say, LB_SAY_NOTE, "activated pool %s read-write over %s and %s", pool_name,
 			pool.metadata_loop, pool.data_loop);
 		for (size_t i = 0; i < rep->n_findings && !rc; i++) {
 			const struct lb_doctor_finding *f = &rep->findings[i];
@@ -463,7 +450,7 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 					continue;
 				rc = lb_dm_message(pool_name, 0, msg, err);
 				if (!rc)
-					say_fmt(say, "%s: %s", lb_doctor_code_name(f->code),
+					lb_say(say, LB_SAY_NOTE, "%s: %s", lb_doctor_code_name(f->code),
 						action_text(a, buf, sizeof(buf)));
 			}
 		}
@@ -476,7 +463,7 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 		}
 		if (rc)
 			return rc;
-		say_fmt(say, "removed pool %s again", pool_name);
+		lb_say(say, LB_SAY_NOTE, "removed pool %s again", pool_name);
 	}
 	for (size_t i = 0; i < rep->n_findings && !rc; i++) {
 		const struct lb_doctor_finding *f = &rep->findings[i];
@@ -486,7 +473,7 @@ int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_re
 				continue;
 			rc = apply_file_action(in->root, a, err);
 			if (!rc)
-				say_fmt(say, "%s: %s", lb_doctor_code_name(f->code),
+				lb_say(say, LB_SAY_NOTE, "%s: %s", lb_doctor_code_name(f->code),
 					action_text(a, buf, sizeof(buf)));
 		}
 	}

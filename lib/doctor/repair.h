@@ -21,21 +21,21 @@
 #define LIFEBOAT_DOCTOR_REPAIR_H
 
 #include "doctor/gather.h"
+#include "util/say.h"
 
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
-
-typedef void (*lb_doctor_say_fn)(const char *line);
 
 /* Makes the backup directory (backup_dir, or the default when NULL) and
  * fills it; *out receives its path. */
 int lb_doctor_backup(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
 		     const char *backup_dir, char *out, size_t out_cap, struct lb_err *err);
 
-/* Carries out every action of the report, pool actions first. */
+/* Carries out every action of the report, pool actions first, saying each
+ * (LB_SAY_NOTE) as it is done. */
 int lb_doctor_apply(const struct lb_doctor_inputs *in, const struct lb_doctor_report *rep,
-		    lb_doctor_say_fn say, struct lb_err *err);
+		    const struct lb_say *say, struct lb_err *err);
 
 /* Before anything is written: if the report has pool actions, device-mapper
  * must be there, the pool inactive and its files on no loop device

@@ -43,3 +43,13 @@ int lb_thin_read(void *ctx, uint64_t off, void *buf, size_t len, struct lb_err *
 	}
 	return LB_OK;
 }
+
+enum lb_fslog_state lb_thin_log_state(struct lb_thin_reader *r, const char **fstype)
+{
+	enum lb_fslog_state s = LB_FSLOG_UNKNOWN;
+	struct lb_err ignored = {0};
+	*fstype = lb_fslog_detect(lb_thin_read, r);
+	if (*fstype)
+		(void)lb_fslog_state(*fstype, lb_thin_read, r, &s, &ignored);
+	return s;
+}

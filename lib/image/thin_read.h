@@ -6,6 +6,7 @@
 #ifndef LIFEBOAT_THIN_READ_H
 #define LIFEBOAT_THIN_READ_H
 
+#include "fslog/fslog.h"
 #include "thinmeta/thinmeta.h"
 #include "util/error.h"
 
@@ -23,5 +24,11 @@ struct lb_thin_reader {
 /* Fills buf with len bytes at byte offset off of the device. The signature
  * is lib/fslog's reader's: ctx is a struct lb_thin_reader. */
 int lb_thin_read(void *ctx, uint64_t off, void *buf, size_t len, struct lb_err *err);
+
+/* The journal state of the filesystem on the device (lib/fslog), read
+ * through the pool: what recover ls and recover image tell the operator.
+ * *fstype gets the type found ("xfs", "ext4"), NULL for neither. It only
+ * informs, so a read error or damage is LB_FSLOG_UNKNOWN, not a failure. */
+enum lb_fslog_state lb_thin_log_state(struct lb_thin_reader *r, const char **fstype);
 
 #endif

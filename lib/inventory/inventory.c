@@ -91,19 +91,15 @@ static struct lb_thinmeta *open_metadata(struct lb_inv_pool *p)
 static enum lb_fslog_state device_log(const struct lb_inv_pool *p, struct lb_thinmeta *m,
 				      int data_fd, const struct lb_docker_view *v)
 {
-	enum lb_fslog_state s = LB_FSLOG_UNKNOWN;
 	if (data_fd < 0)
-		return s;
+		return LB_FSLOG_UNKNOWN;
 	struct lb_thin_reader r = {.meta = m,
 				   .dev_id = v->device_id,
 				   .size_bytes = v->size_bytes,
 				   .data_fd = data_fd,
 				   .data_name = p->data_path};
-	const char *type = lb_fslog_detect(lb_thin_read, &r);
-	struct lb_err ignored = {0};
-	if (type)
-		(void)lb_fslog_state(type, lb_thin_read, &r, &s, &ignored);
-	return s;
+	const char *type;
+	return lb_thin_log_state(&r, &type);
 }
 
 static void load_container(const struct lb_docker_root *root, const struct lb_inv_pool *p,

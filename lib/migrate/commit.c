@@ -61,10 +61,11 @@ struct mounted {
 	int rootfs_fd;
 };
 
-static void teardown_say(enum lb_say_level level, const char *line)
+/* A commit's own mount goes quietly: only what teardown refused is said
+ * (LB_SAY_WARN), whatever -v asks. */
+static struct lb_say teardown_warnings(void)
 {
-	if (level == LB_SAY_WARN)
-		fprintf(stderr, "lifeboat: %s\n", line);
+	return (struct lb_say){.verbosity = -1, .out = stderr};
 }
 
 /* Undoes exactly what the session's journal says this commit did. */
@@ -75,7 +76,8 @@ static int unmount_device(struct mounted *m, struct lb_err *err)
 	m->rootfs_fd = -1;
 	if (!m->journal[0] || access(m->journal, F_OK) != 0)
 		return LB_OK;
-	int rc = lb_rescue_teardown_session(m->journal, teardown_say, err);
+	const struct lb_say say = teardown_warnings();
+	int rc = lb_rescue_teardown_session(m->journal, &say, err);
 	m->journal[0] = 0;
 	return rc;
 }
@@ -480,14 +482,10 @@ int lb_migrate_commit(const struct lb_commit_opts *o, struct lb_commit_result *r
 	snprintf(res->container_id, sizeof(res->container_id), "%s", v.id);
 	snprintf(res->container_name, sizeof(res->container_name), "%s",
 		 v.name + (v.name[0] == '/'));
-	if (v.name_rejected || ct->config_err.code || ct->mount_err.code || !v.device_ok) {
-		rc = v.code ? v.code : LB_ENOTFOUND;
-		lb_fail(err, rc, "%s: cannot commit: %s", v.id,
-			v.error ? v.error->msg : "no usable device record");
+	if ((rc = lb_docker_view_require_device(&v, "cannot commit", err)))
 		goto out;
-	}
 	if (ct->config.state.running &&
-	    lb_docker_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0) {
+	    lb_docker_dockerd_on(x.root) > 0) {
 		if (!o->live) {
 			rc = lb_fail(err, LB_EUNSAFE,
 				     "%s: running under a live dockerd; its filesystem changes while "
@@ -549,7 +547,8 @@ out:
 	lb_oci_layout_close(x.layout);
 	/* A pool this commit activated goes with it; one in use stays. */
 	struct lb_err e2 = {0};
-	lb_rescue_teardown_idle_pools(teardown_say, &e2);
+	const struct lb_say quiet = teardown_warnings();
+	lb_rescue_teardown_idle_pools(&quiet, &e2);
 	drop_live_snapshot(&x, rc ? NULL : err, &rc);
 	free(chain);
 	json_decref(img);

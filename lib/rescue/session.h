@@ -8,6 +8,7 @@
 #include "dm/dm.h"
 #include "fslog/fslog.h"
 #include "util/error.h"
+#include "util/say.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -78,10 +79,8 @@ struct lb_rescue_result {
 int lb_rescue_mount(const struct lb_rescue_plan *plan, lb_rescue_step_fn on_step,
 		    struct lb_rescue_result *res, struct lb_err *err);
 
-/* Lines for the operator: INFO says what was removed (shown with -v), WARN
- * what was refused (always shown). May be NULL. */
-enum lb_say_level { LB_SAY_INFO, LB_SAY_WARN };
-typedef void (*lb_rescue_say_fn)(enum lb_say_level level, const char *line);
+/* Lines for the operator (util/say.h): LB_SAY_INFO says what was removed,
+ * LB_SAY_WARN what was refused. `say` may be NULL. */
 
 /* Teardown of one session journal (path under LB_SESSIONS_DIR, named after
  * the container id). Only what carries lifeboat's mark is touched: dm
@@ -91,15 +90,15 @@ typedef void (*lb_rescue_say_fn)(enum lb_say_level level, const char *line);
  * session's own copy-on-write file. A line that fails is reported (WARN,
  * "<journal>:<line>: ...; skipped") and skipped; the rest goes on, and the
  * journal is then kept and LB_EUNSAFE returned. */
-int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
+int lb_rescue_teardown_session(const char *journal_path, const struct lb_say *say,
 			       struct lb_err *err);
 
 /* Then any pool lifeboat created that nothing uses any more; the same rules
  * for the pool journals under LB_POOLS_DIR. */
-int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err);
+int lb_rescue_teardown_idle_pools(const struct lb_say *say, struct lb_err *err);
 
 /* Removes pool `name` if lifeboat activated it (its journal says so) and
  * nothing holds it open, and waits for its loop devices to go. */
-int lb_rescue_pool_release(const char *name, lb_rescue_say_fn say, struct lb_err *err);
+int lb_rescue_pool_release(const char *name, const struct lb_say *say, struct lb_err *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include "rescue/undo.h"
 #include "util/rundir.h"
 #include "util/safepath.h"
+#include "util/say.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,20 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 3, 4))) static void say_fmt(lb_rescue_say_fn say,
-							   enum lb_say_level level,
-							   const char *fmt, ...)
-{
-	if (!say)
-		return;
-	char line[PATH_MAX + 1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	say(level, line);
-}
 
 int lb_rescue_pool_journal_path(const char *pool, char *out, size_t len, struct lb_err *err)
 {
@@ -48,7 +35,7 @@ int lb_rescue_pool_journal_path(const char *pool, char *out, size_t len, struct 
 struct undo {
 	const char *journal;
 	const struct lb_journal_entry *e;
-	lb_rescue_say_fn say;
+	const struct lb_say *say;
 	unsigned *skipped;
 };
 
@@ -59,7 +46,7 @@ __attribute__((format(printf, 2, 3))) static int skip(const struct undo *u, cons
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	say_fmt(u->say, LB_SAY_WARN, "%s:%u: %s; skipped", u->journal, u->e->line_nr, why);
+	lb_say(u->say, LB_SAY_WARN, "%s:%u: %s; skipped", u->journal, u->e->line_nr, why);
 	(*u->skipped)++;
 	return LB_OK;
 }
@@ -77,7 +64,7 @@ static int undo_dm(const struct undo *u, struct lb_err *err)
 			    info.uuid, uuid);
 	if ((rc = lb_dm_remove(name, err)))
 		return rc;
-	say_fmt(u->say, LB_SAY_INFO, "removed device-mapper device %s", name);
+	lb_say(u->say, LB_SAY_INFO, "removed device-mapper device %s", name);
 	return LB_OK;
 }
 
@@ -129,7 +116,7 @@ static int undo_mount(const struct undo *u, struct lb_err *err)
 			    LB_RUN_DIR, mounted);
 	int rc = lb_umount(dir, err);
 	if (!rc)
-		say_fmt(u->say, LB_SAY_INFO, "unmounted %s", dir);
+		lb_say(u->say, LB_SAY_INFO, "unmounted %s", dir);
 	return rc;
 }
 
@@ -144,7 +131,7 @@ static int undo_mkdir(const struct undo *u)
 	/* rmdir removes only an empty directory and follows no last symlink;
 	 * one still in use or filled by someone stays. */
 	if (rmdir(dir) == 0)
-		say_fmt(u->say, LB_SAY_INFO, "removed directory %s", dir);
+		lb_say(u->say, LB_SAY_INFO, "removed directory %s", dir);
 	return LB_OK;
 }
 
@@ -175,7 +162,7 @@ static int undo_file(const struct undo *u, struct lb_err *err)
 		rc = skip(u, "%s is not the file lifeboat created (type, owner, links or mode differ)",
 			  path);
 	} else if (unlinkat(dfd, base, 0) == 0) {
-		say_fmt(u->say, LB_SAY_INFO, "removed copy-on-write file %s", path);
+		lb_say(u->say, LB_SAY_INFO, "removed copy-on-write file %s", path);
 	} else if (errno != ENOENT) {
 		rc = lb_fail_errno(err, LB_EFAIL, errno, "%s: cannot remove", path);
 	}
@@ -184,17 +171,17 @@ static int undo_file(const struct undo *u, struct lb_err *err)
 }
 
 /* Auto-clearing loop devices go with their last user, a moment after it. */
-static void wait_detached(const struct lb_journal_entry *loop, lb_rescue_say_fn say, bool tell)
+static void wait_detached(const struct lb_journal_entry *loop, const struct lb_say *say, bool tell)
 {
 	if (!lb_loop_wait_detached(loop->arg1, loop->arg2, 3000))
-		say_fmt(say, LB_SAY_WARN, "warning: %s (over %s) is still attached; something else "
+		lb_say(say, LB_SAY_WARN, "warning: %s (over %s) is still attached; something else "
 			"holds it", loop->arg1, loop->arg2);
 	else if (tell)
-		say_fmt(say, LB_SAY_INFO, "detached %s (%s)", loop->arg1, loop->arg2);
+		lb_say(say, LB_SAY_INFO, "detached %s (%s)", loop->arg1, loop->arg2);
 }
 
 int lb_rescue_undo(const struct lb_journal_entry *e, size_t from, size_t n,
-		   const struct lb_journal_scope *scope, const char *path, lb_rescue_say_fn say,
+		   const struct lb_journal_scope *scope, const char *path, const struct lb_say *say,
 		   unsigned *skipped, struct lb_err *err)
 {
 	int rc = LB_OK;
@@ -243,7 +230,7 @@ static int finish(const char *path, unsigned skipped, struct lb_err *err)
 	return LB_OK;
 }
 
-int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
+int lb_rescue_teardown_session(const char *journal_path, const struct lb_say *say,
 			       struct lb_err *err)
 {
 	struct lb_journal_entry *e;
@@ -258,7 +245,7 @@ int lb_rescue_teardown_session(const char *journal_path, lb_rescue_say_fn say,
 	return rc ? rc : finish(journal_path, skipped, err);
 }
 
-static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct lb_err *err)
+static int teardown_pool(const char *journal_path, const struct lb_say *say, struct lb_err *err)
 {
 	struct lb_journal_entry *e;
 	size_t n;
@@ -290,7 +277,7 @@ static int teardown_pool(const char *journal_path, lb_rescue_say_fn say, struct 
 	return rc ? rc : finish(journal_path, skipped, err);
 }
 
-int lb_rescue_pool_release(const char *name, lb_rescue_say_fn say, struct lb_err *err)
+int lb_rescue_pool_release(const char *name, const struct lb_say *say, struct lb_err *err)
 {
 	char pj[PATH_MAX];
 	int rc = lb_rescue_pool_journal_path(name, pj, sizeof(pj), err);
@@ -302,7 +289,7 @@ int lb_rescue_pool_release(const char *name, lb_rescue_say_fn say, struct lb_err
 	return teardown_pool(pj, say, err);
 }
 
-int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err)
+int lb_rescue_teardown_idle_pools(const struct lb_say *say, struct lb_err *err)
 {
 	int rc = lb_run_dir_ensure(LB_POOLS_DIR, false, err);
 	if (rc)
@@ -317,7 +304,7 @@ int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err)
 			continue;
 		char p[PATH_MAX];
 		if (!lb_rescue_dm_name_ok(de->d_name)) {
-			say_fmt(say, LB_SAY_WARN, "%s/%s: not a pool journal name; skipped", LB_POOLS_DIR,
+			lb_say(say, LB_SAY_WARN, "%s/%s: not a pool journal name; skipped", LB_POOLS_DIR,
 				de->d_name);
 			worst = worst ? worst : lb_fail(err, LB_EUNSAFE, "%s: holds files lifeboat did not "
 							"write (above)", LB_POOLS_DIR);
@@ -331,7 +318,7 @@ int lb_rescue_teardown_idle_pools(lb_rescue_say_fn say, struct lb_err *err)
 			if (err)
 				*err = one;
 		} else if (rc) {
-			say_fmt(say, LB_SAY_WARN, "%s", one.msg);
+			lb_say(say, LB_SAY_WARN, "%s", one.msg);
 		}
 	}
 	closedir(d);

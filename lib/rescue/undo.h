@@ -18,7 +18,7 @@ int lb_rescue_pool_journal_path(const char *pool, char *out, size_t len, struct 
  * journal and line) and counted in *skipped, and the rest go on. Returns the
  * first hard failure (busy mount, failed ioctl). */
 int lb_rescue_undo(const struct lb_journal_entry *e, size_t from, size_t n,
-		   const struct lb_journal_scope *scope, const char *path, lb_rescue_say_fn say,
+		   const struct lb_journal_scope *scope, const char *path, const struct lb_say *say,
 		   unsigned *skipped, struct lb_err *err);
 
 #endif

@@ -135,17 +135,13 @@ int lb_snapshot_create(const struct lb_snapshot_target *t, const char *container
 	if ((rc = lb_docker_resolve(x.root, container, &ct, err)))
 		goto out_root;
 	lb_docker_view_of(x.root, ct, &x.v);
-	if (x.v.name_rejected || ct->config_err.code || ct->mount_err.code || !x.v.device_ok) {
-		rc = x.v.code ? x.v.code : LB_ENOTFOUND;
-		lb_fail(err, rc, "%s: no snapshot: %s", x.v.id,
-			x.v.error ? x.v.error->msg : "no usable device record");
+	if ((rc = lb_docker_view_require_device(&x.v, "no snapshot", err)))
 		goto out_root;
-	}
 	if (x.v.deleted) {
 		rc = lb_fail(err, LB_EUNSAFE, "%s: Docker marked its device deleted", x.v.id);
 		goto out_root;
 	}
-	res->dockerd_live = lb_docker_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0;
+	res->dockerd_live = lb_docker_dockerd_on(x.root) > 0;
 	if ((rc = lb_snap_catalog_dir(x.root->driver_home, x.dir, err)) ||
 	    (rc = lb_snap_catalog_lock(x.dir, &x.lock, err)))
 		goto out_root;

@@ -2,7 +2,6 @@
 #include "snapshot/catalog_store.h"
 #include "snapshot/create.h"
 #include "docker/dataroot.h"
-#include "docker/dockerd.h"
 #include "snapshot/poolview.h"
 
 #include <stdio.h>

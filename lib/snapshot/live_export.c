@@ -141,7 +141,7 @@ int lb_snapshot_export(const struct lb_snapshot_target *t, const struct lb_snaps
 		goto out_root;
 	}
 	res->incremental = o->base != NULL;
-	bool live = lb_docker_find_dockerd(root->data_root, root->daemon.data_root) > 0;
+	bool live = lb_docker_dockerd_on(root) > 0;
 	struct guard g = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	sigemptyset(&g.set);
 	sigaddset(&g.set, SIGINT);

@@ -3,11 +3,11 @@
 #include "rescue/session.h"
 #include "util/devnode.h"
 #include "util/rundir.h"
+#include "util/say.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +39,7 @@ int lb_livepool_status_parse(const char *params, struct lb_livepool_status *out,
 	return LB_OK;
 }
 
-static void say(const struct lb_livepool *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(const struct lb_livepool *p, const char *fmt, ...)
-{
-	if (!p->say)
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	p->say(p->say_ctx, line);
-}
+#define say(p, ...) lb_sayf((p)->say, (p)->say_ctx, __VA_ARGS__)
 
 /* "thin-pool <meta maj:min> <data maj:min> <block size> ...": the devices
  * and the block size, from the live table. */

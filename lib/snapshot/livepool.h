@@ -21,6 +21,7 @@
 #include "dm/dm.h"
 #include "thinmeta/thinmeta.h"
 #include "util/error.h"
+#include "util/say.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -29,8 +30,8 @@
 
 #define LB_METASNAP_DIR "/run/lifeboat/metasnap"
 
-/* Lines for the operator (stderr), e.g. a stale hold released. May be NULL. */
-typedef void (*lb_livepool_say_fn)(void *ctx, const char *line);
+/* Lines for the operator (util/say.h), e.g. a stale hold released. May be NULL. */
+typedef lb_say_fn lb_livepool_say_fn;
 
 struct lb_livepool {
 	char name[LB_DM_NAME_MAX];

@@ -59,7 +59,7 @@ int lb_snapshot_remove(const struct lb_snapshot_target *t, const char *name,
 	int rc = lb_docker_root_load(&ropts, &root, err);
 	if (rc)
 		return rc;
-	bool live = lb_docker_find_dockerd(root->data_root, root->daemon.data_root) > 0;
+	bool live = lb_docker_dockerd_on(root) > 0;
 	if ((rc = lb_snap_catalog_dir(root->driver_home, dir, err)) ||
 	    (rc = lb_snap_catalog_lock(dir, &lk, err)))
 		goto out_root;

@@ -241,7 +241,7 @@ int lb_snapshot_rollback(const struct lb_snapshot_target *t, const char *contain
 	int rc = lb_docker_root_load(&ropts, &x.root, err);
 	if (rc)
 		return rc;
-	if (lb_docker_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0) {
+	if (lb_docker_dockerd_on(x.root) > 0) {
 		rc = lb_fail(err, LB_EUNSAFE,
 			     "dockerd runs on %s: stop it first (its cached device ids would "
 			     "go stale)",
@@ -253,7 +253,7 @@ int lb_snapshot_rollback(const struct lb_snapshot_target *t, const char *contain
 	if ((rc = lb_docker_resolve(x.root, container, &ct, err)))
 		goto out;
 	lb_docker_view_of(x.root, ct, &v);
-	if (!v.device_ok) {
+	if (!lb_docker_view_has_device(&v)) {
 		rc = lb_fail(err, v.code ? v.code : LB_ENOTFOUND, "%s: no usable device record",
 			     v.id);
 		goto out;

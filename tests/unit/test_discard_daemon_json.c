@@ -133,6 +133,39 @@ static void options_that_would_not_read_back_are_refused(void **state)
 	}
 }
 
+/* dm.blkdiscard counts as off only as dockerd reads it (Go's ParseBool on
+ * the trimmed value). The edit's own copy of the rule lower-cased the value
+ * first, so "FaLsE", which dockerd refuses to start with, passed as already
+ * off and was left in the file. */
+static void blkdiscard_is_off_only_as_dockerd_reads_it(void **state)
+{
+	(void)state;
+	/* " false\\t": JSON's escape for a tab, which Go's TrimSpace takes off */
+	const char *off[] = {"false", "FALSE", "False", "f", "F", "0", " false\\t"};
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		char text[160];
+		snprintf(text, sizeof(text),
+			 "{\"storage-opts\": [\"dm.blkdiscard=%s\", \"dm.mountopt=nodiscard\"]}", off[i]);
+		bool changed = true;
+		char *out = edit(text, &changed, 0);
+		if (changed)
+			fail_msg("dm.blkdiscard=%s is off for dockerd, yet rewritten", off[i]);
+		free(out);
+	}
+	const char *not_off[] = {"FaLsE", "fALSE", "no", "true", ""};
+	for (size_t i = 0; i < sizeof(not_off) / sizeof(not_off[0]); i++) {
+		char text[160];
+		snprintf(text, sizeof(text),
+			 "{\"storage-opts\": [\"dm.blkdiscard=%s\", \"dm.mountopt=nodiscard\"]}",
+			 not_off[i]);
+		bool changed = false;
+		char *out = edit(text, &changed, 0);
+		if (!changed || !strstr(out, "\"dm.blkdiscard=false\""))
+			fail_msg("dm.blkdiscard=%s is not off for dockerd, yet kept", not_off[i]);
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +174,7 @@ int main(void)
 		cmocka_unit_test(empty_or_missing_storage_opts_get_both),
 		cmocka_unit_test(what_docker_would_not_read_is_refused),
 		cmocka_unit_test(options_that_would_not_read_back_are_refused),
+		cmocka_unit_test(blkdiscard_is_off_only_as_dockerd_reads_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

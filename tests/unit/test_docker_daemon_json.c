@@ -239,6 +239,38 @@ static void pool_device_options_are_checked(void **state)
 	assert_non_null(strstr(err.msg, "'dm.directlvm_device=/dev/sd\\xff': not a device path under /dev"));
 }
 
+/* One reading of "key=value" for lib/docker's parser and the discard edit:
+ * Docker's ParseKeyValueOpt (split at the first '=', both sides trimmed)
+ * and NewDeviceSet's lower-casing of the key. */
+static void storage_opt_split_reads_like_docker(void **state)
+{
+	(void)state;
+	char key[32];
+	const char *value;
+	size_t len;
+	assert_true(lb_docker_storage_opt_split("  DM.BlkDiscard = FALSE \t", key, sizeof(key),
+						&value, &len));
+	assert_string_equal(key, "dm.blkdiscard");
+	assert_int_equal(len, 5);
+	assert_memory_equal(value, "FALSE", 5);
+	/* Only the first '=' splits: a value may hold more. */
+	assert_true(lb_docker_storage_opt_split("dm.mountopt=a=b,c", key, sizeof(key), &value, &len));
+	assert_string_equal(key, "dm.mountopt");
+	assert_int_equal(len, 5);
+	assert_memory_equal(value, "a=b,c", 5);
+	/* An empty value is still key=value. */
+	assert_true(lb_docker_storage_opt_split("dm.fs=", key, sizeof(key), &value, &len));
+	assert_int_equal(len, 0);
+	/* No '=': not an option dockerd starts with; the key is the entry. */
+	assert_false(lb_docker_storage_opt_split(" Dm.Fs ", key, sizeof(key), &value, &len));
+	assert_string_equal(key, "dm.fs");
+	assert_int_equal(len, 0);
+	/* A key longer than the buffer is cut, never overrun. */
+	char small[4];
+	assert_true(lb_docker_storage_opt_split("dm.basesize=1G", small, sizeof(small), &value, &len));
+	assert_string_equal(small, "dm.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +281,7 @@ int main(void)
 		cmocka_unit_test(bad_storage_opts_name_the_option),
 		cmocka_unit_test(daemon_json_file),
 		cmocka_unit_test(pool_device_options_are_checked),
+		cmocka_unit_test(storage_opt_split_reads_like_docker),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,6 +241,41 @@ static void corrupt_device_json_and_missing_device_json(void **state)
 	assert_non_null(lb_docker_root_device(f->model, f->mount[DB]));
 }
 
+/* Two questions about a container's device: has_device (recover mount,
+ * rollback: a damaged config.v2.json does not matter) and require_device
+ * (commit, snapshot create: every file of Docker's must parse). */
+static void device_questions_differ_only_on_damage_beside_the_device(void **state)
+{
+	struct fx *f = *state;
+	struct lb_docker_view v;
+	struct lb_err err = {0};
+	lb_docker_view_of(f->model, find(f, WEB), &v);
+	assert_true(lb_docker_view_has_device(&v));
+	assert_int_equal(lb_docker_view_require_device(&v, "cannot commit", &err), LB_OK);
+
+	lb_docker_view_of(f->model, find(f, BROKEN), &v);
+	assert_true(lb_docker_view_has_device(&v));
+	assert_int_equal(lb_docker_view_require_device(&v, "no snapshot", &err), LB_EINTEGRITY);
+	char want[PATH_MAX + 64];
+	fx_fmt(want, "%s: no snapshot: %s/containers/%s/config.v2.json: invalid JSON", f->id[BROKEN],
+	       f->root, f->id[BROKEN]);
+	assert_non_null(strstr(err.msg, want));
+
+	lb_docker_view_of(f->model, find(f, NODEV), &v);
+	assert_false(lb_docker_view_has_device(&v));
+	assert_int_equal(lb_docker_view_require_device(&v, "cannot commit", &err), LB_ENOTFOUND);
+	fx_fmt(want, "%s: cannot commit: no usable device record", f->id[NODEV]);
+	assert_string_equal(err.msg, want);
+
+	lb_docker_view_of(f->model, find(f, BADDEV), &v);
+	assert_false(lb_docker_view_has_device(&v));
+	assert_int_equal(lb_docker_view_require_device(&v, "cannot commit", &err), LB_EINTEGRITY);
+
+	lb_docker_view_of(f->model, find(f, NOMOUNT), &v);
+	assert_false(lb_docker_view_has_device(&v));
+	assert_int_equal(lb_docker_view_require_device(&v, "cannot commit", &err), LB_ENOTFOUND);
+}
+
 static void resolve(const struct fx *f, const char *query, int want_rc,
 		    const struct lb_docker_container **out, struct lb_err *err)
 {
@@ -413,6 +448,7 @@ int main(void)
 		T(corrupt_config_does_not_hide_the_others),
 		T(missing_mount_id_is_a_per_container_error),
 		T(corrupt_device_json_and_missing_device_json),
+		T(device_questions_differ_only_on_damage_beside_the_device),
 		T(resolver_by_name_id_and_prefix),
 		T(resolver_ambiguous_prefix_lists_candidates),
 		T(resolver_no_match_and_empty),
