@@ -170,9 +170,9 @@ static int check_target(struct import_ctx *x, const struct lb_docker_container *
 			struct lb_err *err)
 {
 	lb_docker_view_of(x->root, ct, &x->v);
-	if (x->v.name_rejected || ct->config_err.code || ct->mount_err.code || !x->v.device_ok)
-		return lb_fail(err, x->v.code ? x->v.code : LB_ENOTFOUND, "%s: no import: %s",
-			       x->v.id, x->v.error ? x->v.error->msg : "no usable device record");
+	int rc = lb_docker_view_require_device(&x->v, "no import", err);
+	if (rc)
+		return rc;
 	if (x->v.deleted)
 		return lb_fail(err, LB_EUNSAFE, "%s: Docker marked its device deleted", x->v.id);
 	if (last->size_bytes != x->v.size_bytes)
@@ -206,7 +206,7 @@ int lb_snapshot_import_into(const struct lb_snapshot_target *t, const char *cont
 	if ((rc = lb_docker_resolve(x.root, container, &ct, err)) ||
 	    (rc = check_target(&x, ct, last, files[n - 1], err)))
 		goto out_root;
-	res->dockerd_live = lb_docker_find_dockerd(x.root->data_root, x.root->daemon.data_root) > 0;
+	res->dockerd_live = lb_docker_dockerd_on(x.root) > 0;
 	if ((rc = lb_snap_catalog_dir(x.root->driver_home, x.dir, err)))
 		goto out_root;
 	lb_livepool_block_signals(&old);
