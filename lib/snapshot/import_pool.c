@@ -190,9 +190,11 @@ int lb_snapshot_import_into(const struct lb_snapshot_target *t, const char *cont
 			    struct lb_err *err)
 {
 	memset(res, 0, sizeof(*res));
+	if (n == 0)
+		return lb_fail(err, LB_EUSAGE, "no export stream to import");
 	struct import_ctx x = {.t = t};
 	struct lb_docker_root_opts ropts = {.data_root = t->data_root, .daemon_json = t->daemon_json};
-	struct lb_stream_header *headers = calloc(n ? n : 1, sizeof(*headers));
+	struct lb_stream_header *headers = calloc(n, sizeof(*headers));
 	if (!headers)
 		return lb_fail(err, LB_EFAIL, "out of memory");
 	int rc = lb_import_read_headers(files, n, headers, err);
